@@ -1,0 +1,1 @@
+"""Understanding requests and phrasing replies."""

@@ -1,0 +1,16 @@
+"""Manifest of lists.maintain."""
+
+from righthand.domain.actions import Initiative
+from righthand.policy.duties import ActionKind, DutyManifest, Phase, Risk
+
+LISTS_MAINTAIN = DutyManifest(
+    id="lists.maintain", title="Contacts and mailing lists", phase=Phase.I, risk=Risk.LOW,
+    nature=Initiative.REACTIVE, read_scopes=frozenset({"contacts", "lists"}),
+    description="Keep contacts and mailing lists current: add, update, merge, subscribe.",
+    action_kinds=(
+        ActionKind("contacts.create", "Create a contact", undoable=True),
+        ActionKind("contacts.update", "Change a contact's details", undoable=True),
+        ActionKind("lists.subscribe", "Add a contact (new or known) to a mailing list",
+                   undoable=True),
+        ActionKind("lists.unsubscribe", "Take a contact off a mailing list", undoable=True),
+    ))

@@ -1,0 +1,13 @@
+"""Manifest of mailings.send."""
+
+from righthand.domain.actions import Initiative
+from righthand.policy.duties import ActionKind, DutyManifest, Phase, Risk
+
+MAILINGS_SEND = DutyManifest(
+    id="mailings.send", title="Sending mailings", phase=Phase.I, risk=Risk.MEDIUM,
+    nature=Initiative.REACTIVE, read_scopes=frozenset({"contacts", "lists", "mailings"}),
+    description="Email campaigns and printed letters and labels to a list or segment.",
+    action_kinds=(
+        ActionKind("mailings.send_campaign", "Send an email campaign to a list", via="mail"),
+        ActionKind("mailings.print", "Produce merged letters and labels as PDF"),
+    ))

@@ -1,0 +1,106 @@
+"""The seam a duty plugs into: manifests, intent handlers, local effects, periodic jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from righthand.domain.actions import Action
+from righthand.policy.duties import DutyManifest
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What a handler knows of the workspace it works for."""
+
+    id: int
+    client_name: str
+    assistant_name: str
+    timezone: str
+    address_form: str | None = None
+
+    @property
+    def addressee(self) -> str:
+        """How the assistant addresses the client."""
+        return self.address_form or self.client_name.split()[0]
+
+
+@dataclass
+class Request:
+    """One understood request, handed to a duty's handler."""
+
+    text: str
+    intent: str
+    slots: dict[str, Any]
+    now: datetime
+    workspace: Workspace
+    session: Session
+    requested_by: str = "client"
+
+
+@dataclass
+class Reply:
+    """A handler's answer: text for the client, and actions it proposes."""
+
+    text: str
+    actions: list[Action] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class IntentHandler(Protocol):
+    """Answers one intent for one duty."""
+
+    def __call__(self, request: Request) -> Reply: ...
+
+
+@dataclass(frozen=True)
+class EffectResult:
+    """What applying a local effect did, and what undoing it would need."""
+
+    result: dict[str, Any]
+    undo: dict[str, Any] | None = None
+
+
+class LocalEffect(Protocol):
+    """Applies an action whose effect lives in Righthand's own store (a list, an event...)."""
+
+    def apply(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+              now: datetime) -> EffectResult: ...
+
+    def undo(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+             undo: Mapping[str, Any], now: datetime) -> str: ...
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the worker runs on a schedule for every workspace where its duty is on."""
+
+    name: str
+    duty: str
+    minutes: int  # period
+    run: Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which duty answers an intent, and with what."""
+
+    intent: str
+    duty: str
+    handler: IntentHandler
+
+
+@dataclass(frozen=True)
+class DutyPlugin:
+    """Everything one duty family contributes."""
+
+    name: str
+    manifests: Sequence[DutyManifest]
+    routes: Sequence[Route] = ()
+    effects: Mapping[str, LocalEffect] = field(default_factory=dict)
+    jobs: Sequence[PeriodicJob] = ()

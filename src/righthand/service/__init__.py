@@ -1,0 +1,1 @@
+"""Services: executor, approvals, outbox dispatcher, ledger, audit, jobs."""

@@ -1,0 +1,353 @@
+"""The outbox dispatcher: delivers allowed and approved actions, exactly once.
+
+* Local actions (Righthand's own store) are claimed, applied and marked done in ONE
+  transaction: either all of it happened or none of it did.
+* Mail actions are claimed (``sending``, with this process as owner and a lease) and committed
+  before the SMTP transaction starts, then marked ``sent`` right after the server's 250.
+  A dispatcher that dies between the two leaves the entry ``sending``. On restart such an entry
+  (owner process gone, or lease expired) is marked **uncertain**: the server may or may not have
+  kept it, and no sender can know. The documented rule: an uncertain message is **never resent
+  automatically** (that could deliver it twice); it is counted, shown to the client, and
+  ``righthand outbox resend ID`` / ``mark-sent ID`` settle it. Every other entry is retried with
+  exponential backoff until delivered or, after ``dispatch_max_attempts``, failed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from righthand.config import Settings
+from righthand.connectors import factory
+from righthand.connectors.ports import MailSender, MailSession
+from righthand.domain.actions import Outcome
+from righthand.duties.registry import DutyRegistry
+from righthand.errors import ClientMustAct, DeliveryUncertain, RetryLater, RighthandError
+from righthand.service import audit, ledger, messages
+from righthand.store.tables import ActionRow, OutboxRow, Workspace
+from righthand.store.uow import Database
+
+ALL = {"all_workspaces": True}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def this_process() -> str:
+    """Owner tag of this dispatcher process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner or ":" not in owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine: only its lease can tell
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class DispatchReport:
+    """What one pass did."""
+
+    delivered: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    uncertain: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Entries touched."""
+        return len(self.delivered) + len(self.retrying) + len(self.failed) + len(self.uncertain)
+
+
+class Dispatcher:
+    """Delivers due outbox entries through local effects and connectors."""
+
+    def __init__(self, db: Database, registry: DutyRegistry, settings: Settings,
+                 mail: MailSender | None = None, clock: Callable[[], datetime] = _utcnow,
+                 owner: str | None = None) -> None:
+        self.db = db
+        self.registry = registry
+        self.settings = settings
+        self._mail = mail
+        self.clock = clock
+        self.owner = owner or this_process()
+
+    @property
+    def mail(self) -> MailSender:
+        """The mail connector (built on first use)."""
+        if self._mail is None:
+            self._mail = factory.mail_sender(self.settings)
+        return self._mail
+
+    # -- recovery ---------------------------------------------------------------------------
+    def recover(self) -> list[int]:
+        """Settle entries left ``sending`` by a dead dispatcher; returns those marked uncertain."""
+        now = self.clock()
+        uncertain: list[int] = []
+        with self.db.unit(None) as session:
+            stale = session.scalars(select(OutboxRow).where(OutboxRow.status == "sending")
+                                    .execution_options(**ALL)).all()
+            for entry in stale:
+                expired = entry.lease_until is not None and entry.lease_until < now
+                if entry.owner == self.owner or (_owner_alive(entry.owner) and not expired):
+                    continue
+                if entry.via == "local":
+                    entry.status = "pending"  # local effects commit atomically: nothing happened
+                    continue
+                entry.status = "uncertain"
+                entry.finished_at = now
+                entry.last_error = (f"dispatcher {entry.owner} stopped while delivering; the "
+                                    "server may or may not have it")
+                row = session.get(ActionRow, entry.action_id)
+                if row is not None:
+                    row.state = "uncertain"
+                    row.updated_at = now
+                audit.append(session, entry.workspace_id, "dispatcher", "delivery.uncertain",
+                             f"action {entry.action_id}", {"outbox": entry.id,
+                                                          "owner": entry.owner}, at=now)
+                uncertain.append(entry.id)
+        return uncertain
+
+    # -- one pass -----------------------------------------------------------------------------
+    def run_once(self, limit: int = 200, only: Iterable[int] | None = None) -> DispatchReport:
+        """Recover, then deliver up to ``limit`` due entries (or just the actions ``only``)."""
+        report = DispatchReport()
+        report.uncertain.extend(self.recover())
+        now = self.clock()
+        with self.db.unit(None, write=False) as session:
+            query = (select(OutboxRow.id, OutboxRow.via)
+                     .where(OutboxRow.status == "pending", OutboxRow.not_before <= now)
+                     .order_by(OutboxRow.id).limit(limit).execution_options(**ALL))
+            if only is not None:
+                query = query.where(OutboxRow.action_id.in_(list(only)))
+            due = session.execute(query).all()
+        local = [i for i, via in due if via == "local"]
+        mail = [i for i, via in due if via == "mail"]
+        other = [i for i, via in due if via not in {"local", "mail"}]
+        for entry_id in local:
+            self._deliver_local(entry_id, report)
+        if mail:
+            self._deliver_mail(mail, report)
+        for entry_id in other:
+            self._fail_unsupported(entry_id, report)
+        return report
+
+    def run_forever(self, idle_seconds: float = 1.0,
+                    should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Deliver until told to stop, sleeping briefly when there is nothing due."""
+        while not should_stop():
+            try:
+                report = self.run_once()
+            except RetryLater:
+                report = DispatchReport()
+            if not report.total:
+                time.sleep(idle_seconds)
+
+    # -- local effects ------------------------------------------------------------------------
+    def _deliver_local(self, entry_id: int, report: DispatchReport) -> None:
+        now = self.clock()
+        workspace_id = self._workspace_of(entry_id)
+        try:
+            with self.db.unit(workspace_id) as session:
+                if not self._claim(session, entry_id, now):
+                    return
+                entry = session.get(OutboxRow, entry_id)
+                row = session.get(ActionRow, entry.action_id) if entry else None
+                if entry is None or row is None:
+                    return
+                effect = self.registry.effects.get(row.kind)
+                if effect is None:
+                    raise ClientMustAct(f"no duty plugin applies {row.kind}",
+                                        hint="Install or enable the duty's plugin.")
+                outcome = effect.apply(session, workspace_id, row.payload, now)
+                self._finish(session, entry, row, "sent",
+                             {"result": outcome.result, "undo": outcome.undo}, now)
+            report.delivered.append(entry_id)
+        except RetryLater as exc:
+            self._retry_or_fail(entry_id, exc, report)
+        except RighthandError as exc:
+            self._fail(entry_id, exc, report)
+
+    # -- mail ---------------------------------------------------------------------------------
+    def _deliver_mail(self, entry_ids: list[int], report: DispatchReport) -> None:
+        try:
+            with self.mail.open() as mail_session:
+                for entry_id in entry_ids:
+                    self._send_one(mail_session, entry_id, report)
+        except RetryLater as exc:
+            for entry_id in entry_ids:
+                if entry_id not in report.delivered + report.failed + report.uncertain + \
+                        report.retrying:
+                    self._postpone(entry_id, exc)
+                    report.retrying.append(entry_id)
+        except ClientMustAct as exc:  # bad credentials: keep the mail, tell the client
+            for entry_id in entry_ids:
+                if entry_id not in report.delivered + report.failed + report.uncertain:
+                    self._postpone(entry_id, exc)
+                    report.retrying.append(entry_id)
+
+    def _send_one(self, mail_session: MailSession, entry_id: int,
+                  report: DispatchReport) -> None:
+        now = self.clock()
+        workspace_id = self._workspace_of(entry_id)
+        with self.db.unit(workspace_id) as session:
+            if not self._claim(session, entry_id, now):
+                return
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            ws = session.get(Workspace, workspace_id)
+            if entry is None or row is None or ws is None:
+                return
+            sender = self.settings.mail_from or "assistant@righthand.local"
+            message = messages.build(row.payload, sender_name=ws.client_name,
+                                     sender_address=sender,
+                                     idempotency_key=entry.idempotency_key, now=now)
+        # The claim is committed: from here to the next commit the entry is 'sending'.
+        try:
+            answer = mail_session.send(message)
+        except DeliveryUncertain as exc:
+            self._mark_uncertain(entry_id, exc)
+            report.uncertain.append(entry_id)
+            return
+        except RetryLater as exc:
+            self._retry_or_fail(entry_id, exc, report)
+            return
+        except ClientMustAct as exc:
+            self._fail(entry_id, exc, report)
+            return
+        with self.db.unit(workspace_id) as session:
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is not None and row is not None:
+                self._finish(session, entry, row, "sent",
+                             {"message_id": str(message["Message-ID"]), "server": answer},
+                             self.clock())
+        report.delivered.append(entry_id)
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def _workspace_of(self, entry_id: int) -> int:
+        with self.db.unit(None, write=False) as session:
+            ws = session.scalar(select(OutboxRow.workspace_id).where(OutboxRow.id == entry_id)
+                                .execution_options(**ALL))
+        if ws is None:
+            raise ClientMustAct(f"outbox entry {entry_id} vanished")
+        return int(ws)
+
+    def _claim(self, session: object, entry_id: int, now: datetime) -> bool:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(session, Session)
+        lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
+        won = session.execute(
+            update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.status == "pending")
+            .values(status="sending", owner=self.owner, lease_until=lease,
+                    attempts=OutboxRow.attempts + 1)
+            .execution_options(synchronize_session=False))
+        return bool(won.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _finish(self, session: object, entry: OutboxRow, row: ActionRow, status: str,
+                result: dict[str, object], now: datetime) -> None:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(session, Session)
+        session.refresh(entry)
+        entry.status = status
+        entry.result = result
+        entry.finished_at = now
+        entry.last_error = None
+        row.state = "done"
+        row.result = result
+        row.updated_at = now
+        audit.append(session, row.workspace_id, "dispatcher", "action.delivered",
+                     f"action {row.id}", {"outbox": entry.id, "via": entry.via,
+                                          "result": {k: v for k, v in result.items()
+                                                     if k != "undo"}}, at=now)
+        if row.decision == "allow":
+            ledger.record(session, row, Outcome.EXECUTED, "assistant", now)
+
+    def _postpone(self, entry_id: int, exc: RighthandError) -> None:
+        now = self.clock()
+        with self.db.unit(self._workspace_of(entry_id)) as session:
+            entry = session.get(OutboxRow, entry_id)
+            if entry is None or entry.status not in {"pending", "sending"}:
+                return
+            entry.status = "pending"
+            entry.last_error = exc.one_line()
+            entry.not_before = now + self._backoff(max(entry.attempts, 1))
+
+    def _retry_or_fail(self, entry_id: int, exc: RighthandError, report: DispatchReport) -> None:
+        now = self.clock()
+        with self.db.unit(self._workspace_of(entry_id)) as session:
+            entry = session.get(OutboxRow, entry_id)
+            if entry is None:
+                return
+            if entry.attempts >= self.settings.dispatch_max_attempts:
+                give_up = True
+            else:
+                give_up = False
+                entry.status = "pending"
+                entry.owner = None
+                entry.lease_until = None
+                entry.last_error = exc.one_line()
+                entry.not_before = now + self._backoff(entry.attempts)
+        if give_up:
+            self._fail(entry_id, exc, report)
+        else:
+            report.retrying.append(entry_id)
+
+    def _fail(self, entry_id: int, exc: RighthandError, report: DispatchReport) -> None:
+        now = self.clock()
+        with self.db.unit(self._workspace_of(entry_id)) as session:
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is None or row is None:
+                return
+            entry.status = "failed"
+            entry.finished_at = now
+            entry.last_error = exc.one_line()
+            row.state = "failed"
+            row.updated_at = now
+            audit.append(session, row.workspace_id, "dispatcher", "delivery.failed",
+                         f"action {row.id}", {"outbox": entry.id, "error": exc.message}, at=now)
+            ledger.record(session, row, Outcome.FAILED, "dispatcher", now, exc.message)
+        report.failed.append(entry_id)
+
+    def _mark_uncertain(self, entry_id: int, exc: RighthandError) -> None:
+        now = self.clock()
+        with self.db.unit(self._workspace_of(entry_id)) as session:
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is None or row is None:
+                return
+            entry.status = "uncertain"
+            entry.finished_at = now
+            entry.last_error = exc.one_line()
+            row.state = "uncertain"
+            audit.append(session, row.workspace_id, "dispatcher", "delivery.uncertain",
+                         f"action {row.id}", {"outbox": entry.id, "error": exc.message}, at=now)
+
+    def _fail_unsupported(self, entry_id: int, report: DispatchReport) -> None:
+        self._fail(entry_id, ClientMustAct("no connector for this kind of action is configured",
+                                           hint="Set up the connection in the settings."),
+                   report)
+
+    @staticmethod
+    def _backoff(attempts: int) -> timedelta:
+        """30 s, 1 min, 2 min, ... capped at one hour."""
+        return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, workspace scoping, unit of work, Alembic migrations."""

@@ -1,0 +1,104 @@
+"""Engines and migrations: SQLite (WAL) by default, PostgreSQL when the URL says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+from righthand.errors import BadInput, NotConfigured, ServiceUnavailable
+
+# The newest migration; checked without importing Alembic so that a cold start stays fast.
+HEAD_REVISION = "0001"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and explicit transactions."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise BadInput(f"RIGHTHAND_DATABASE_URL is not a database URL: {url!r}",
+                       hint="Use sqlite:///path/to/file.db or "
+                            "postgresql+psycopg://user@host/db.") from exc
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        engine = create_engine(url, **kwargs)
+        _tune_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            url = str(parsed.set(drivername="postgresql+psycopg"))
+        kwargs["pool_pre_ping"] = True
+        return create_engine(url, **kwargs)
+    raise BadInput(f"unsupported database {parsed.get_backend_name()!r}",
+                   hint="Righthand runs on SQLite (the default) or PostgreSQL.")
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's BEGIN below own transactions (pysqlite's implicit ones misbehave).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so two writers never deadlock upgrading a
+        # read lock; readers stay deferred and never block anyone in WAL mode.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("righthand_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision stored in the database, or None for an empty database."""
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:
+        if "sqlite" not in engine.dialect.name:
+            raise ServiceUnavailable(f"cannot reach the database: {exc}",
+                                     hint="Check that the database server is running and "
+                                          "RIGHTHAND_DATABASE_URL is right.") from exc
+        raise
+
+
+def alembic_config(engine: Engine) -> Any:
+    """An Alembic config that points at Righthand's migrations and at ``engine``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (a no-op, without importing Alembic, when current)."""
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Fail with a clear message when the schema is behind this version of Righthand."""
+    found = current_revision(engine)
+    if found != HEAD_REVISION:
+        raise NotConfigured(f"the database schema is at {found or 'nothing'}, this Righthand "
+                            f"needs {HEAD_REVISION}",
+                            hint="Run `righthand init` (new) or `righthand migrate` (upgrade).")

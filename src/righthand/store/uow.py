@@ -1,0 +1,51 @@
+"""Unit of work: one transaction, one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from righthand.errors import ServiceUnavailable
+from righthand.store import scoping
+
+
+class ScopedSession(Session):
+    """A session whose queries are limited to its workspace (see :mod:`scoping`)."""
+
+
+scoping.install(ScopedSession)
+
+
+class Database:
+    """The composition root's handle on storage: opens units of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, class_=ScopedSession, expire_on_commit=False)
+
+    @contextmanager
+    def unit(self, workspace_id: int | None, *, write: bool = True) -> Iterator[Session]:
+        """A transaction scoped to ``workspace_id``; commits on success, rolls back on error."""
+        session = self._factory()
+        session.info[scoping.WORKSPACE_KEY] = workspace_id
+        if write:
+            session.connection(execution_options={"righthand_write": True})
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise ServiceUnavailable(f"the database is unavailable: {exc.orig}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
