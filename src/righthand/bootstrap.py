@@ -16,6 +16,7 @@ from righthand.conversation.patterns import PatternUnderstander
 from righthand.conversation.understanding import Understander
 from righthand.duties import registry as duty_registry
 from righthand.duties.plugin import DutyPlugin
+from righthand.policy.duties import DutyCatalog
 from righthand.store.db import ensure_schema, make_engine, migrate
 from righthand.store.uow import Database
 
@@ -42,7 +43,7 @@ class App:
     _dispatcher: Dispatcher | None = field(default=None, repr=False)
 
     @property
-    def catalog(self) -> duty_registry.DutyCatalog:
+    def catalog(self) -> DutyCatalog:
         """All registered duties."""
         return self.registry.catalog
 
@@ -74,6 +75,3 @@ def build(settings: Settings | None = None, *, plugins: Iterable[DutyPlugin] | N
     return App(settings=settings, db=Database(engine), registry=duty_registry.load(plugins),
                understander=PatternUnderstander(), clock=clock, mail=mail)
 
-
-# Re-exported for type checkers of callers.
-DutyCatalog = duty_registry.DutyCatalog

@@ -15,7 +15,7 @@ def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (set, frozenset)):
-        return sorted(value)  # type: ignore[type-var]
+        return sorted(value, key=str)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 
 from righthand.duties.plugin import DutyPlugin, LocalEffect, PeriodicJob, Route
 from righthand.errors import Bug
-from righthand.policy.duties import DutyCatalog  # re-exported
+from righthand.policy.duties import DutyCatalog
 
 GROUP = "righthand.duties"
 

@@ -109,12 +109,12 @@ def _promotion(duty: str, autonomy: Autonomy, own: list[OutcomeRecord], now: dat
                 f"{fig.approved_unchanged} {title} actions approved unchanged over {weeks} weeks "
                 f"({rate:.0%} unchanged, no incident in {limits.promote_quiet_days} days).",
                 f"Let me handle {title} without asking, and report it in your digest?")
-    if autonomy is Autonomy.NOTIFY:
-        if (fig.volume >= limits.auto_min_volume and span_days >= limits.auto_min_days
-                and (since is None or since >= limits.auto_quiet_days)):
-            return Proposal(
-                duty, Autonomy.NOTIFY, Autonomy.AUTO,
-                f"{fig.volume} {title} actions over {int(span_days)} days with no incident in "
-                f"{limits.auto_quiet_days} days.",
-                f"Shall I stop reporting each {title} action in your digest?")
+    if (autonomy is Autonomy.NOTIFY and fig.volume >= limits.auto_min_volume
+            and span_days >= limits.auto_min_days
+            and (since is None or since >= limits.auto_quiet_days)):
+        return Proposal(
+            duty, Autonomy.NOTIFY, Autonomy.AUTO,
+            f"{fig.volume} {title} actions over {int(span_days)} days with no incident in "
+            f"{limits.auto_quiet_days} days.",
+            f"Shall I stop reporting each {title} action in your digest?")
     return None

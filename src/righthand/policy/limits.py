@@ -112,8 +112,7 @@ class Limits:
         for key, value in self.to_json().items():
             if key == "when_exceeded":
                 continue
-            parts.append(f"{key}={value} ({self.mode(key)})" if key != "recipients"
-                         else f"{key}={value} ({self.mode(key)})")
+            parts.append(f"{key}={value} ({self.mode(key)})")
         return ", ".join(parts) or "-"
 
 

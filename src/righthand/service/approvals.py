@@ -78,7 +78,8 @@ def _claim(session: Session, approval: Approval, status: str, actor: str, now: d
     if approval.expires_at <= now:
         expire_due(session, now)
         raise ApprovalError(f"approval #{approval.id} expired at "
-                            f"{approval.expires_at:%Y-%m-%d %H:%M} UTC", hint="Ask the assistant again to prepare it anew.")
+                            f"{approval.expires_at:%Y-%m-%d %H:%M} UTC",
+                            hint="Ask the assistant again to prepare it anew.")
     won = session.execute(update(Approval).where(Approval.id == approval.id,
                                                  Approval.status == "pending")
                           .values(status=status, decided_at=now, decided_by=actor, note=note)

@@ -45,7 +45,6 @@ def append(session: Session, workspace_id: int, actor: str, event: str, subject:
                            .with_for_update()).one()
     session.refresh(head)
     payload = freeze(data or {})
-    at = at.replace(microsecond=at.microsecond)
     digest = _entry_hash(workspace_id, head.seq, at, actor, event, subject, payload, head.hash)
     entry = AuditEntry(workspace_id=workspace_id, seq=head.seq, at=at, actor=actor, event=event,
                        subject=subject, data=payload, prev_hash=head.hash, hash=digest)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from righthand.config import Settings
 from righthand.connectors import factory
@@ -249,10 +250,7 @@ class Dispatcher:
             raise ClientMustAct(f"outbox entry {entry_id} vanished")
         return int(ws)
 
-    def _claim(self, session: object, entry_id: int, now: datetime) -> bool:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(session, Session)
+    def _claim(self, session: Session, entry_id: int, now: datetime) -> bool:
         lease = now + timedelta(seconds=self.settings.dispatch_lease_seconds)
         won = session.execute(
             update(OutboxRow).where(OutboxRow.id == entry_id, OutboxRow.status == "pending")
@@ -261,11 +259,8 @@ class Dispatcher:
             .execution_options(synchronize_session=False))
         return bool(won.rowcount == 1)  # type: ignore[attr-defined]
 
-    def _finish(self, session: object, entry: OutboxRow, row: ActionRow, status: str,
+    def _finish(self, session: Session, entry: OutboxRow, row: ActionRow, status: str,
                 result: dict[str, object], now: datetime) -> None:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(session, Session)
         session.refresh(entry)
         entry.status = status
         entry.result = result

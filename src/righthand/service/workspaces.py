@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -131,8 +132,9 @@ def _write_job(session: Session, ws: Workspace, job: JobDescription, actor: str,
     for duty, setting in job.duties.items():
         if only is not None and duty != only:
             continue
-        new = {"autonomy": str(setting.autonomy), "initiative": str(setting.initiative),
-               "limits": setting.limits.to_json()}
+        new: dict[str, Any] = {"autonomy": str(setting.autonomy),
+                               "initiative": str(setting.initiative),
+                               "limits": setting.limits.to_json()}
         row = existing.get(duty)
         old = None if row is None else {"autonomy": row.autonomy, "initiative": row.initiative,
                                         "limits": row.limits}

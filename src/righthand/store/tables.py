@@ -71,7 +71,7 @@ class Scoped:
     """Mixin for tables that belong to a workspace; the session scopes every query by it."""
 
     @declared_attr
-    def workspace_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy's declared_attr protocol
+    def workspace_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
 
 
