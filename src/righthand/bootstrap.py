@@ -6,16 +6,19 @@ the duty plugins and wires the services together.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from righthand.config import Settings, load_settings
 from righthand.conversation.patterns import PatternUnderstander
 from righthand.conversation.understanding import Understander
 from righthand.duties import registry as duty_registry
 from righthand.duties.plugin import DutyPlugin
+from righthand.errors import BadInput
+from righthand.policy.advisor import Thresholds
 from righthand.policy.duties import DutyCatalog
 from righthand.store.db import ensure_schema, make_engine, migrate
 from righthand.store.uow import Database
@@ -51,6 +54,17 @@ class App:
     def approval_ttl(self) -> timedelta:
         """How long an approval stays valid."""
         return timedelta(hours=self.settings.approval_ttl_hours)
+
+    def thresholds(self) -> Thresholds:
+        """The advisor's thresholds: the documented defaults, overridden by the settings."""
+        fields = {f.name: f.type for f in dataclasses.fields(Thresholds)}
+        unknown = sorted(set(self.settings.advisor) - set(fields))
+        if unknown:
+            raise BadInput(f"unknown advisor threshold(s): {', '.join(unknown)}",
+                           hint="Known: " + ", ".join(fields))
+        values: dict[str, Any] = {name: (int(value) if fields[name] in (int, "int") else value)
+                                  for name, value in self.settings.advisor.items()}
+        return Thresholds(**values)
 
     def dispatcher(self) -> Dispatcher:
         """The outbox dispatcher (the only caller of world-changing connectors)."""

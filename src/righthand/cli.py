@@ -390,7 +390,8 @@ def trust_show() -> None:
     with _workspace(application, write=False) as (session, ws):
         rows = ledger.trust_table(session, application.catalog)
         advice = ledger.advice(session, workspaces.job_description(session, ws),
-                               application.catalog, application.clock())
+                               application.catalog, application.clock(),
+                               application.thresholds())
     table = Table(title="Trust, per duty")
     for column in ("duty", "volume", "accepted", "edited", "rejected", "incidents",
                    "last incident"):
@@ -427,8 +428,9 @@ def trust_accept(duty: str,
     application = _build()
     with _workspace(application) as (session, ws):
         job = workspaces.job_description(session, ws)
-        proposal = next((p for p in ledger.advice(session, job, application.catalog,
-                                                  application.clock()) if p.duty == duty), None)
+        proposals = ledger.advice(session, job, application.catalog, application.clock(),
+                                  application.thresholds())
+        proposal = next((p for p in proposals if p.duty == duty), None)
         if proposal is None:
             raise BadInput(f"the advisor has no proposal for {duty} now",
                            hint="See `righthand trust`.")

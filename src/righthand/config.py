@@ -30,7 +30,8 @@ class Settings:
     approval_ttl_hours: float = 72.0
     dispatch_max_attempts: int = 8
     dispatch_lease_seconds: int = 120
-    extra: dict[str, str] = field(default_factory=dict)
+    # Advisor thresholds overriding policy.advisor.Thresholds, from RIGHTHAND_ADVISOR_<FIELD>.
+    advisor: dict[str, float] = field(default_factory=dict)
 
     @property
     def outgoing_mail_dir(self) -> Path:
@@ -54,8 +55,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise BadInput("RIGHTHAND_APPROVAL_TTL_HOURS must be a number of hours",
                        hint="Set it to e.g. 72, or unset it.") from exc
+    advisor: dict[str, float] = {}
+    for key, value in source.items():
+        if key.startswith("RIGHTHAND_ADVISOR_"):
+            name = key.removeprefix("RIGHTHAND_ADVISOR_").lower()
+            try:
+                advisor[name] = float(value)
+            except ValueError as exc:
+                raise BadInput(f"{key} must be a number, not {value!r}") from exc
     return Settings(
         data_dir=data_dir,
+        advisor=advisor,
         database_url=database_url,
         redis_url=source.get("RIGHTHAND_REDIS_URL") or None,
         smtp_url=source.get("RIGHTHAND_SMTP_URL") or None,

@@ -122,17 +122,15 @@ def decide(action: Action, job: JobDescription, ledger_view: LedgerView, now: da
 
     not_before: datetime | None = None
     quiet = setting.limits.quiet_hours
-    if quiet is not None and action.recipients:
-        local = now.astimezone(ZoneInfo(job.timezone))
-        if quiet.contains(local.time().replace(tzinfo=None)):
-            mode = setting.limits.mode("quiet_hours")
-            message = f"It is within quiet hours ({quiet}, {job.timezone})."
-            if mode is WhenExceeded.DENY:
-                return Deny(message + " Nobody outside is contacted then.", code="quiet_hours")
-            if mode is WhenExceeded.ASK:
-                breaches.append(_Breach("quiet_hours", mode, message))
-            else:
-                not_before = _end_of_quiet(local, quiet.end).astimezone(now.tzinfo)
+    if quiet is not None and quiet_until(action, job, now) is not None:
+        mode = setting.limits.mode("quiet_hours")
+        message = f"It is within quiet hours ({quiet}, {job.timezone})."
+        if mode is WhenExceeded.DENY:
+            return Deny(message + " Nobody outside is contacted then.", code="quiet_hours")
+        if mode is WhenExceeded.ASK:
+            breaches.append(_Breach("quiet_hours", mode, message))
+        else:
+            not_before = quiet_until(action, job, now)
 
     if setting.autonomy is Autonomy.ASK:
         extra = " ".join(b.message for b in breaches)
@@ -144,6 +142,18 @@ def decide(action: Action, job: JobDescription, ledger_view: LedgerView, now: da
     return Allow(notify=setting.autonomy is Autonomy.NOTIFY, not_before=not_before,
                  reason=f"Allowed: {action.duty} is at {setting.autonomy} and this is within its "
                         f"limits.{deferred}")
+
+
+def quiet_until(action: Action, job: JobDescription, now: datetime) -> datetime | None:
+    """When ``now`` is in the duty's quiet hours and the action reaches someone: the instant
+    the quiet hours end (what an approved action waits for, too); otherwise None."""
+    quiet = job.setting(action.duty).limits.quiet_hours
+    if quiet is None or not action.recipients:
+        return None
+    local = now.astimezone(ZoneInfo(job.timezone))
+    if not quiet.contains(local.time().replace(tzinfo=None)):
+        return None
+    return _end_of_quiet(local, quiet.end).astimezone(now.tzinfo)
 
 
 def _limit_breaches(action: Action, job: JobDescription, view: LedgerView) -> list[_Breach]:
@@ -167,7 +177,9 @@ def _limit_breaches(action: Action, job: JobDescription, view: LedgerView) -> li
                                 f"It goes to {count} recipients, over the limit of "
                                 f"{limits.recipients_per_mailing}."))
     if limits.recipients is RecipientRule.KNOWN:
-        unknown = sorted(r for r in action.recipients if r not in view.known_addresses)
+        # Action.recipients are lower-cased; contacts may be stored as typed (Ann@Example.com).
+        known = {a.strip().lower() for a in view.known_addresses}
+        unknown = sorted(r for r in action.recipients if r not in known)
         if unknown:
             shown = ", ".join(unknown[:3]) + (" ..." if len(unknown) > 3 else "")
             breaches.append(_Breach("recipients", limits.mode("recipients"),

@@ -137,6 +137,8 @@ def _parse_value(name: str, value: str) -> Any:
             amount = Decimal(text.lstrip("$€£"))
         except InvalidOperation as exc:
             raise ValueError(f"{name} must be an amount like 250 or 99.50, not {value!r}") from exc
+        if not amount.is_finite():  # NaN would crash the comparison below (and every gate check)
+            raise ValueError(f"{name} must be an amount like 250 or 99.50, not {value!r}")
         if amount < 0:
             raise ValueError(f"{name} cannot be negative")
         return amount

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from righthand.domain.actions import Outcome
 from righthand.errors import ApprovalError, NotDelegated, NotFound
 from righthand.policy.duties import DutyCatalog
-from righthand.policy.gate import Deny, decide
+from righthand.policy.gate import Allow, Deny, decide, quiet_until
 from righthand.policy.job import JobDescription
 from righthand.service import audit, executor, ledger
 from righthand.store.tables import ActionRow, Approval
@@ -111,7 +111,10 @@ def approve(session: Session, approval_id: int, job: JobDescription, catalog: Du
     audit.append(session, row.workspace_id, actor, "approval.approved", f"approval {approval.id}",
                  {"action": row.id, "payload_hash": approval.payload_hash}, at=now)
     ledger.record(session, row, outcome, actor, now)
-    not_before = getattr(again, "not_before", None)
+    # An approved action still keeps the quiet hours when their rule is to defer.
+    not_before = again.not_before if isinstance(again, Allow) else None
+    if not_before is None and job.setting(row.duty).limits.mode("quiet_hours") == "defer":
+        not_before = quiet_until(action, job, now)
     executor.enqueue_allowed(session, row, catalog, now, not_before)
     return row
 
