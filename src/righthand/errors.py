@@ -99,7 +99,7 @@ class IntegrityBroken(Bug):
 class DeliveryRefused(ClientMustAct):
     """The receiving server refused the message for good (5xx)."""
 
-    hint = "Check the address; `righthand outbox retry ID` sends it again once it is fixed."
+    hint = "Check the address; `righthand outbox resend ID` sends it again once it is fixed."
 
 
 class DeliveryUncertain(ClientMustAct):

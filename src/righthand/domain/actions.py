@@ -79,9 +79,12 @@ class Action:
         if raw is None:
             return None
         try:
-            return Decimal(str(raw))
+            value = Decimal(str(raw))
         except InvalidOperation as exc:
             raise ValueError(f"action amount is not a number: {raw!r}") from exc
+        if not value.is_finite():
+            raise ValueError(f"action amount is not a finite number: {raw!r}")
+        return value
 
     def edited(self, changes: Mapping[str, Any], summary: str | None = None) -> Action:
         """A new version with some payload fields replaced."""

@@ -104,9 +104,12 @@ def _promotion(duty: str, autonomy: Autonomy, own: list[OutcomeRecord], now: dat
                 and rate >= limits.promote_min_unchanged_rate
                 and (since is None or since >= limits.promote_quiet_days)):
             weeks = int(span_days // 7)
+            span = f"{weeks} weeks" if weeks != 1 else "1 week"
+            if weeks == 0:
+                span = f"{int(span_days)} days"
             return Proposal(
                 duty, Autonomy.ASK, Autonomy.NOTIFY,
-                f"{fig.approved_unchanged} {title} actions approved unchanged over {weeks} weeks "
+                f"{fig.approved_unchanged} {title} actions approved unchanged over {span} "
                 f"({rate:.0%} unchanged, no incident in {limits.promote_quiet_days} days).",
                 f"Let me handle {title} without asking, and report it in your digest?")
     if (autonomy is Autonomy.NOTIFY and fig.volume >= limits.auto_min_volume

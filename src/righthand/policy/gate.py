@@ -114,7 +114,11 @@ def decide(action: Action, job: JobDescription, ledger_view: LedgerView, now: da
         if manifest is None or manifest.kind(action.kind) is None:
             return Deny(f"{action.kind} is not an action of {action.duty}.", code="unknown_kind")
 
-    breaches = _limit_breaches(action, job, ledger_view)
+    try:
+        breaches = _limit_breaches(action, job, ledger_view)
+    except ValueError as exc:  # an amount or count the limits cannot be checked against
+        return Deny(f"The action cannot be checked against its limits: {exc}.",
+                    code="bad_payload")
     hard = [b for b in breaches if b.mode is WhenExceeded.DENY]
     if hard:
         return Deny(" ".join(b.message for b in hard) + " (a limit set to deny; change it with "
@@ -148,7 +152,7 @@ def quiet_until(action: Action, job: JobDescription, now: datetime) -> datetime 
     """When ``now`` is in the duty's quiet hours and the action reaches someone: the instant
     the quiet hours end (what an approved action waits for, too); otherwise None."""
     quiet = job.setting(action.duty).limits.quiet_hours
-    if quiet is None or not action.recipients:
+    if quiet is None or not (action.recipients or action.data.get("recipient_count")):
         return None
     local = now.astimezone(ZoneInfo(job.timezone))
     if not quiet.contains(local.time().replace(tzinfo=None)):
@@ -190,7 +194,12 @@ def _limit_breaches(action: Action, job: JobDescription, view: LedgerView) -> li
 
 def _recipient_count(action: Action) -> int:
     explicit = action.data.get("recipient_count")
-    return int(explicit) if explicit is not None else len(action.recipients)
+    if explicit is None:
+        return len(action.recipients)
+    try:
+        return int(explicit)
+    except (TypeError, ValueError):
+        raise ValueError(f"recipient_count is not a whole number: {explicit!r}") from None
 
 
 def _end_of_quiet(local: datetime, end: time) -> datetime:

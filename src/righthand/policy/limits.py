@@ -82,11 +82,12 @@ class Limits:
         if not data:
             return cls()
         limits = cls()
+        modes = data.get("when_exceeded") or {}
         for name in LIMIT_NAMES:
             if name in data:
-                limits = limits.with_limit(name, str(data[name]))
-        modes = {k: WhenExceeded(v) for k, v in (data.get("when_exceeded") or {}).items()}
-        return replace(limits, when_exceeded=modes)
+                # with_limit validates the value and that the mode suits this limit
+                limits = limits.with_limit(name, str(data[name]), modes.get(name))
+        return limits
 
     def with_limit(self, name: str, value: str, mode: str | None = None) -> Limits:
         """A copy with one limit set from text (``"none"`` clears it)."""

@@ -77,6 +77,9 @@ def _claim(session: Session, approval: Approval, status: str, actor: str, now: d
                             hint="An approval is used once. See `righthand approvals list`.")
     if approval.expires_at <= now:
         expire_due(session, now)
+        # The caller's unit of work rolls back on the error below; the expiry (state, ledger
+        # outcome, audit) is a fact to keep, so it is committed first.
+        session.commit()
         raise ApprovalError(f"approval #{approval.id} expired at "
                             f"{approval.expires_at:%Y-%m-%d %H:%M} UTC",
                             hint="Ask the assistant again to prepare it anew.")

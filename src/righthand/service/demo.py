@@ -18,7 +18,9 @@ from righthand.service import workspaces
 from righthand.store.tables import (
     CalendarRow,
     ContactEmail,
+    ContactPhone,
     ContactRow,
+    ContactTag,
     DealRow,
     EventRow,
     ItemRow,
@@ -69,15 +71,22 @@ def seed(session: Session, catalog: DutyCatalog, now: datetime,
                            timezone=TIMEZONE, phase=phase, catalog=catalog, now=now,
                            actor="demo")
     ws.address_form = "Pat"
+    ws.profile = {"business_name": "Harbour & Pine Realty",
+                  "postal_address": ["12 Harbour Street", "Boston, MA 02110"],
+                  "phone": "+1 617 555 0100", "email": "pat@harbourpine.example",
+                  "signature": "Pat Lee\nHarbour & Pine Realty\n+1 617 555 0100"}
     wid = ws.id
     by_email: dict[str, ContactRow] = {}
     for given, family, email, company, phone, tags in CONTACTS:
         contact = ContactRow(workspace_id=wid, given_name=given, family_name=family,
-                             display_name=f"{given} {family}", company=company,
-                             phones={"list": [phone]}, tags={"list": tags}, created_at=now)
+                             display_name=f"{given} {family}", company=company, created_at=now)
         session.add(contact)
         session.flush()
         session.add(ContactEmail(workspace_id=wid, contact_id=contact.id, address=email))
+        session.add(ContactPhone(workspace_id=wid, contact_id=contact.id, raw=phone,
+                                 e164=phone.replace(" ", ""), label="mobile"))
+        session.add_all(ContactTag(workspace_id=wid, contact_id=contact.id, tag=tag)
+                        for tag in tags)
         by_email[email] = contact
     newsletter = MailingListRow(workspace_id=wid, slug="newsletter", name="Newsletter")
     buyers = MailingListRow(workspace_id=wid, slug="buyers", name="Buyer alerts",

@@ -87,6 +87,8 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     phase: Mapped[int | None] = mapped_column(Integer)
+    # business name, postal address, phone, email, signature, letterhead lines
+    profile: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
 
 
@@ -228,11 +230,12 @@ class ContactRow(Scoped, Base):
     family_name: Mapped[str] = mapped_column(String(200), default="")
     display_name: Mapped[str] = mapped_column(String(400))
     company: Mapped[str | None] = mapped_column(String(200))
-    phones: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     notes: Mapped[str | None] = mapped_column(Text)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    postal_address: Mapped[dict[str, Any] | None]  # street, locality, region, postal_code, country
+    attributes: Mapped[dict[str, Any] | None]  # free-form key -> value
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
 
 
 class ContactEmail(Scoped, Base):
@@ -242,6 +245,7 @@ class ContactEmail(Scoped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(String(320))
+    label: Mapped[str | None] = mapped_column(String(50))
     __table_args__ = (UniqueConstraint("workspace_id", "address"),)
 
 
@@ -266,6 +270,7 @@ class Subscription(Scoped, Base):
     state: Mapped[str] = mapped_column(String(16))  # unconfirmed confirmed unsubscribed
     source: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime]
+    consent_at: Mapped[datetime | None]  # when the person confirmed (double opt-in) or opted in
     __table_args__ = (UniqueConstraint("list_id", "contact_id"),)
 
 
@@ -325,6 +330,8 @@ class VendorRow(Scoped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
 
 
 class ItemRow(Scoped, Base):
@@ -341,3 +348,158 @@ class ItemRow(Scoped, Base):
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reorder_point: Mapped[int] = mapped_column(Integer, default=0)
     target_level: Mapped[int] = mapped_column(Integer, default=0)
+    lead_time_days: Mapped[int] = mapped_column(Integer, default=3)
+
+
+# -- Phase I duties: contacts, lists, supplies, mailings (migration 0002) -------------------------
+class ContactPhone(Scoped, Base):
+    """One phone number of a contact: as entered, and E.164 when it parses."""
+
+    __tablename__ = "contact_phones"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    raw: Mapped[str] = mapped_column(String(100))
+    e164: Mapped[str | None] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(50))
+    __table_args__ = (Index("ix_contact_phones_ws_e164", "workspace_id", "e164"),)
+
+
+class ContactTag(Scoped, Base):
+    """A tag on a contact (a table, so segments can filter on it in SQL)."""
+
+    __tablename__ = "contact_tags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (UniqueConstraint("contact_id", "tag"),
+                      Index("ix_contact_tags_ws_tag", "workspace_id", "tag"))
+
+
+class Suppression(Scoped, Base):
+    """An address no mailing may reach: unsubscribed everywhere, hard bounce, complaint."""
+
+    __tablename__ = "suppressions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(String(32))  # unsubscribed hard_bounce complaint manual
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("workspace_id", "address"),)
+
+
+class Segment(Scoped, Base):
+    """A saved filter on tags and attributes, optionally within one list."""
+
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("mailing_lists.id",
+                                                           ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+
+class ImportJob(Scoped, Base):
+    """One import of contacts (or deals) and its report; invalid rows are kept to download."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # contacts-csv contacts-vcard deals-csv
+    filename: Mapped[str] = mapped_column(String(500), default="")
+    mode: Mapped[str] = mapped_column(String(16))  # add update skip
+    status: Mapped[str] = mapped_column(String(16))  # running done failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    invalid_rows: Mapped[str | None] = mapped_column(Text)  # CSV text, with a reason column
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class PurchaseOrder(Scoped, Base):
+    """draft -> approved -> sent -> partly_received -> received, or cancelled."""
+
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    total: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    # Set by reorder runs: the same shortage never yields a second order.
+    reorder_key: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("workspace_id", "number"),
+                      UniqueConstraint("workspace_id", "reorder_key"))
+
+
+class PurchaseOrderLine(Scoped, Base):
+    """One item on a purchase order."""
+
+    __tablename__ = "purchase_order_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[int] = mapped_column(Integer)  # in the item's unit
+    unit_price: Mapped[Decimal]
+    received: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StockMove(Scoped, Base):
+    """A change of stock on hand, with why (receiving, count, use)."""
+
+    __tablename__ = "stock_moves"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    po_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_orders.id"))
+    at: Mapped[datetime]
+
+
+class Mailing(Scoped, Base):
+    """An email campaign: draft -> scheduled -> sending -> paused | cancelled -> finished."""
+
+    __tablename__ = "mailings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    list_id: Mapped[int | None] = mapped_column(ForeignKey("mailing_lists.id"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
+    subject: Mapped[str] = mapped_column(String(500))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    per_second: Mapped[float | None] = mapped_column(Numeric(8, 2))
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    created_at: Mapped[datetime]
+    scheduled_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+
+class MailingRecipient(Scoped, Base):
+    """One recipient of one mailing: the per-recipient send log, and the exactly-once claim."""
+
+    __tablename__ = "mailing_recipients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(String(320))
+    # pending sending sent failed uncertain skipped
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    not_before: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("mailing_id", "address"),
+                      Index("ix_mailing_recipients_status", "mailing_id", "status"))
