@@ -76,6 +76,14 @@ class LocalEffect(Protocol):
              undo: Mapping[str, Any], now: datetime) -> str: ...
 
 
+class DeliveryHook(Protocol):
+    """Runs in the transaction that records an external action as delivered (e.g. a purchase
+    order becomes 'sent' exactly when its email was accepted)."""
+
+    def __call__(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+                 result: Mapping[str, Any], now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     """A job the worker runs on a schedule for every workspace where its duty is on."""
@@ -103,4 +111,5 @@ class DutyPlugin:
     manifests: Sequence[DutyManifest]
     routes: Sequence[Route] = ()
     effects: Mapping[str, LocalEffect] = field(default_factory=dict)
+    on_delivered: Mapping[str, DeliveryHook] = field(default_factory=dict)
     jobs: Sequence[PeriodicJob] = ()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
-from righthand.duties.plugin import DutyPlugin, LocalEffect, PeriodicJob, Route
+from righthand.duties.plugin import DeliveryHook, DutyPlugin, LocalEffect, PeriodicJob, Route
 from righthand.errors import Bug
 from righthand.policy.duties import DutyCatalog
 
@@ -20,6 +20,7 @@ class DutyRegistry:
     catalog: DutyCatalog = field(default_factory=DutyCatalog)
     routes: dict[str, Route] = field(default_factory=dict)
     effects: dict[str, LocalEffect] = field(default_factory=dict)
+    on_delivered: dict[str, DeliveryHook] = field(default_factory=dict)
     jobs: list[PeriodicJob] = field(default_factory=list)
     plugins: list[str] = field(default_factory=list)
 
@@ -41,6 +42,10 @@ class DutyRegistry:
             if self.catalog.duty_for_kind(kind) is None:
                 raise Bug(f"plugin {plugin.name!r} applies unknown action kind {kind!r}")
             self.effects[kind] = effect
+        for kind, hook in plugin.on_delivered.items():
+            if self.catalog.duty_for_kind(kind) is None:
+                raise Bug(f"plugin {plugin.name!r} hooks unknown action kind {kind!r}")
+            self.on_delivered[kind] = hook
         self.jobs.extend(plugin.jobs)
         self.plugins.append(plugin.name)
 

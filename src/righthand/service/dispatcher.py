@@ -273,6 +273,9 @@ class Dispatcher:
                      f"action {row.id}", {"outbox": entry.id, "via": entry.via,
                                           "result": {k: v for k, v in result.items()
                                                      if k != "undo"}}, at=now)
+        hook = self.registry.on_delivered.get(row.kind)
+        if hook is not None:
+            hook(session, row.workspace_id, row.payload, result, now)
         if row.decision == "allow":
             ledger.record(session, row, Outcome.EXECUTED, "assistant", now)
 

@@ -3,6 +3,8 @@ a message and any re-send of it carry the same ID (receivers and tests can spot 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from datetime import datetime
 from email.headerregistry import Address
@@ -38,4 +40,21 @@ def build(payload: Mapping[str, Any], *, sender_name: str, sender_address: str,
     msg.set_content(str(payload.get("body") or ""))
     if payload.get("html"):
         msg.add_alternative(str(payload["html"]), subtype="html")
+    for attachment in payload.get("attachments") or []:
+        # Attachments travel inside the payload, so the approval's hash covers their bytes.
+        maintype, _, subtype = str(attachment.get("content_type", "application/octet-stream")) \
+            .partition("/")
+        try:
+            data = base64.b64decode(str(attachment["data_b64"]), validate=True)
+        except (KeyError, binascii.Error) as exc:
+            raise BadInput(f"attachment {attachment.get('filename')!r} is not valid base64") \
+                from exc
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=str(attachment.get("filename") or "attachment"))
     return msg
+
+
+def attachment(filename: str, content_type: str, data: bytes) -> dict[str, str]:
+    """The payload form of an attachment (for duties that propose mail with files)."""
+    return {"filename": filename, "content_type": content_type,
+            "data_b64": base64.b64encode(data).decode("ascii")}
