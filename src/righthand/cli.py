@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from righthand.commands import common
 from righthand.errors import BadInput, RighthandError
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from righthand.bootstrap import App
-    from righthand.store.tables import Workspace
 
 app = typer.Typer(name="righthand", no_args_is_help=True, add_completion=False,
                   help="Righthand, your virtual office assistant. Delegation is phased and earned.")
@@ -35,7 +32,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(trust_app, name="trust")
 app.add_typer(outbox_app, name="outbox")
 
-_state: dict[str, Any] = {"workspace": None}
+_state = common.state
 WorkspaceOpt = Annotated[str | None, typer.Option("--workspace", "-w", envvar="RIGHTHAND_WORKSPACE",
                                                   help="Workspace to work in (default: current).")]
 
@@ -45,29 +42,11 @@ def _root(workspace: WorkspaceOpt = None) -> None:
     _state["workspace"] = workspace
 
 
-def _console() -> Any:
-    from rich.console import Console
+_console = common.console
+_build = common.build_app
+_workspace = common.workspace
 
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console.width = 160  # piped output: don't squeeze tables into 80 columns
-    return console
-
-
-def _build(create_schema: bool = False) -> App:
-    from righthand.bootstrap import build
-
-    return build(create_schema=create_schema)
-
-
-@contextmanager
-def _workspace(application: App, write: bool = True) -> Iterator[tuple[Session, Workspace]]:
-    from righthand.service import workspaces
-
-    with application.db.unit(None, write=write) as session:
-        ws = workspaces.resolve(session, _state["workspace"])
-        session.info["workspace_id"] = ws.id
-        yield session, ws
+# Command groups of the duties (one module each in righthand/commands/).
 
 
 # -- setting up ---------------------------------------------------------------------------------
