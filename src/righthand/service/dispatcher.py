@@ -9,7 +9,10 @@
   kept it, and no sender can know. The documented rule: an uncertain message is **never resent
   automatically** (that could deliver it twice); it is counted, shown to the client, and
   ``righthand outbox resend ID`` / ``mark-sent ID`` settle it. Every other entry is retried with
-  exponential backoff until delivered or, after ``dispatch_max_attempts``, failed.
+  exponential backoff (30 s doubling to an hour) until delivered or, after
+  ``dispatch_max_attempts`` failed deliveries, failed. While the server cannot be reached at all
+  (or refuses the login) nothing was handed over, so the mail is kept, with the same backoff,
+  until it can be.
 """
 
 from __future__ import annotations
@@ -285,9 +288,12 @@ class Dispatcher:
             entry = session.get(OutboxRow, entry_id)
             if entry is None or entry.status not in {"pending", "sending"}:
                 return
+            # The server could not be reached (or refused our login): nothing was handed over,
+            # so the mail is kept however long that lasts -- but we knock less and less often.
+            entry.attempts += 1
             entry.status = "pending"
             entry.last_error = exc.one_line()
-            entry.not_before = now + self._backoff(max(entry.attempts, 1))
+            entry.not_before = now + self._backoff(entry.attempts)
 
     def _retry_or_fail(self, entry_id: int, exc: RighthandError, report: DispatchReport) -> None:
         now = self.clock()

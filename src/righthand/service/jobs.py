@@ -9,10 +9,13 @@ outbox entries within a second.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from righthand.errors import Bug
 from righthand.service import approvals, workspaces
 from righthand.store.tables import Workspace
 
@@ -33,6 +36,24 @@ def make_huey(settings: Settings, immediate: bool = False) -> Huey:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("righthand", filename=str(settings.queue_path), immediate=immediate)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def every(minutes: int) -> Callable[[datetime], bool]:
+    """Huey schedule: due on the minutes (UTC) whose count since the epoch is a multiple of
+    ``minutes``. Unlike ``crontab(minute=f"*/{minutes}")`` this keeps periods that do not divide
+    an hour: a 90-minute job runs every 90 minutes, a daily (1440) job once a day at 00:00 UTC."""
+    if minutes < 1:
+        raise Bug(f"a periodic job's period must be at least one minute, not {minutes}")
+
+    def due(timestamp: datetime) -> bool:
+        if timestamp.tzinfo is not None:  # Huey passes naive UTC; accept aware too
+            timestamp = timestamp.astimezone(UTC).replace(tzinfo=None)
+        return int((timestamp - _EPOCH).total_seconds() // 60) % minutes == 0
+
+    return due
 
 
 def expire_approvals(app: App) -> int:
@@ -82,7 +103,7 @@ def register(huey: Huey, app: App) -> dict[str, Any]:
             def run() -> int:
                 return run_duty_job(app, job_name)
             return run
-        tasks[job.name] = huey.periodic_task(crontab(minute=f"*/{job.minutes}"),
+        tasks[job.name] = huey.periodic_task(every(job.minutes),
                                              name=f"righthand.job.{job.name}")(make(job.name))
     return tasks
 
