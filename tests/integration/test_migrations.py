@@ -6,7 +6,13 @@ import uuid
 
 from sqlalchemy import create_engine, text
 
-from righthand.store.db import HEAD_REVISION, current_revision, make_engine, migrate
+from righthand.store.db import (
+    HEAD_REVISIONS,
+    current_revision,
+    current_revisions,
+    make_engine,
+    migrate,
+)
 from tests.support.servers import POSTGRES_URL, need
 
 
@@ -54,7 +60,7 @@ def test_upgrade_from_0001_moves_phones_and_tags(tmp_path, db_url):
                 "INSERT INTO items (workspace_id, name, unit, pack_size, unit_price, on_hand,"
                 " reorder_point, target_level) VALUES (1, 'Paper', 'box', 1, 4, 1, 2, 5)"))
         migrate(engine)
-        assert current_revision(engine) == HEAD_REVISION
+        assert current_revisions(engine) == HEAD_REVISIONS
         with engine.connect() as conn:
             assert conn.execute(text("SELECT raw FROM contact_phones")).scalars().all() == \
                 ["+1 617 555 0100"]
@@ -64,3 +70,13 @@ def test_upgrade_from_0001_moves_phones_and_tags(tmp_path, db_url):
         engine.dispose()
     finally:
         _drop(handle)
+
+
+def test_the_code_knows_every_head_of_the_migration_tree():
+    """HEAD_REVISIONS (checked without Alembic at start-up) matches Alembic's own view."""
+    from alembic.script import ScriptDirectory
+
+    from righthand.store.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
+    assert frozenset(script.get_heads()) == HEAD_REVISIONS

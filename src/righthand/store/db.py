@@ -10,8 +10,10 @@ from sqlalchemy.engine import make_url
 
 from righthand.errors import BadInput, NotConfigured, ServiceUnavailable
 
-# The newest migration; checked without importing Alembic so that a cold start stays fast.
-HEAD_REVISION = "0002"
+# The newest migration of each branch, checked without importing Alembic so that a cold start
+# stays fast. Feature areas may add their migrations on branches of their own (Alembic applies
+# every head); add the new head here and drop the one it revises.
+HEAD_REVISIONS: frozenset[str] = frozenset({"0002"})
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -60,19 +62,26 @@ def _tune_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The schema revision stored in the database, or None for an empty database."""
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The schema revisions (one per branch) stored in the database; empty for a new one."""
     try:
         with engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                return frozenset()
+            return frozenset(conn.execute(text("SELECT version_num FROM alembic_version"))
+                             .scalars())
     except Exception as exc:
         if "sqlite" not in engine.dialect.name:
             raise ServiceUnavailable(f"cannot reach the database: {exc}",
                                      hint="Check that the database server is running and "
                                           "RIGHTHAND_DATABASE_URL is right.") from exc
         raise
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The single current revision (None when empty; several branches joined with '+')."""
+    found = current_revisions(engine)
+    return "+".join(sorted(found)) if found else None
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -88,8 +97,10 @@ def alembic_config(engine: Engine) -> Any:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (a no-op, without importing Alembic, when current)."""
-    if revision == "head" and current_revision(engine) == HEAD_REVISION:
-        return
+    if revision in {"head", "heads"}:
+        if current_revisions(engine) == HEAD_REVISIONS:
+            return
+        revision = "heads"
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
@@ -97,8 +108,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def ensure_schema(engine: Engine) -> None:
     """Fail with a clear message when the schema is behind this version of Righthand."""
-    found = current_revision(engine)
-    if found != HEAD_REVISION:
-        raise NotConfigured(f"the database schema is at {found or 'nothing'}, this Righthand "
-                            f"needs {HEAD_REVISION}",
+    found = current_revisions(engine)
+    if found != HEAD_REVISIONS:
+        shown = "+".join(sorted(found)) or "nothing"
+        raise NotConfigured(f"the database schema is at {shown}, this Righthand needs "
+                            f"{'+'.join(sorted(HEAD_REVISIONS))}",
                             hint="Run `righthand init` (new) or `righthand migrate` (upgrade).")
