@@ -1,5 +1,12 @@
 #!/usr/bin/env bash
-# Set everything up and run the main job on the embedded default (SQLite, no servers).
+# Set everything up, run the main job on the embedded default (SQLite, no servers), and end with
+# the web console serving the demo office at http://127.0.0.1:8000 (the login is printed).
+# The console starts when standard input is a terminal; RIGHTHAND_DEMO_SERVE=1 (or --serve)
+# forces it, RIGHTHAND_DEMO_SERVE=0 (or --no-serve) skips it -- so CI and tests never block.
+SERVE="${RIGHTHAND_DEMO_SERVE:-auto}"
+for arg in "$@"; do
+  case "$arg" in --no-serve) SERVE=0 ;; --serve) SERVE=1 ;; esac
+done
 source "$(dirname "$0")/_venv.sh"
 .venv/bin/python -m pip install --quiet -e .
 R=.venv/bin/righthand
@@ -8,7 +15,22 @@ say demo; $R demo
 say ask "\"What's on my calendar today, Jane?\""; $R ask "What's on my calendar today, Jane?"
 say ask "\"Add Sue Park, sue@example.com, to the newsletter list\""
 $R ask "Add Sue Park, sue@example.com, to the newsletter list"
+say phase set II; $R phase set II
+say ask "\"Email Bob Miller that the inspection report is in\""
+$R ask "Email Bob Miller that the inspection report is in"
 say phase set III; $R phase set III
 say ask "\"What's on my calendar today, Jane?\""; $R ask "What's on my calendar today, Jane?"
 say audit verify; $R audit verify
+say users add pat --workspace demo --role owner --generate-password
+PASSWORD=$($R users add pat --workspace demo --role owner --display-name "Pat Lee" \
+  --generate-password --exist-ok --quiet)
+printf 'The web console login: user pat, password %s\n' "$PASSWORD"
 printf '\nThe demo workspace stays in place: try `.venv/bin/righthand --help`.\n'
+if [ "$SERVE" = 1 ] || { [ "$SERVE" = auto ] && [ -t 0 ]; }; then
+  say serve
+  printf 'Open http://127.0.0.1:8000 and sign in as pat, password %s (Ctrl+C stops it).\n' \
+    "$PASSWORD"
+  exec $R serve --host 127.0.0.1 --port 8000
+fi
+printf 'Open the web console with `.venv/bin/righthand serve`, then http://127.0.0.1:8000 '
+printf '(user pat, password %s).\n' "$PASSWORD"

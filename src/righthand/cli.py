@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from righthand.commands import common
+from righthand.commands import briefing as briefing_commands
+from righthand.commands import calendar, common, contacts, mailings, supplies
+from righthand.commands import deals as deals_commands
+from righthand.commands import lists as lists_commands
+from righthand.commands import mail as mail_commands
+from righthand.commands import remind as remind_commands
+from righthand.commands import users as users_commands
 from righthand.errors import BadInput, RighthandError
 
 if TYPE_CHECKING:
@@ -47,6 +53,19 @@ _build = common.build_app
 _workspace = common.workspace
 
 # Command groups of the duties (one module each in righthand/commands/).
+app.add_typer(deals_commands.app, name="deals")
+app.add_typer(briefing_commands.app, name="briefing")
+app.command(name="remind")(remind_commands.remind)
+app.add_typer(calendar.app, name="calendar")
+app.add_typer(calendar.schedule_app, name="schedule")
+app.add_typer(mailings.app, name="mailings")
+app.add_typer(supplies.app, name="supplies")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(lists_commands.app, name="lists")
+app.add_typer(lists_commands.suppression_app, name="suppression")
+app.add_typer(mail_commands.app, name="mail")
+app.add_typer(users_commands.app, name="users")
+app.command("serve")(users_commands.serve)
 
 
 # -- setting up ---------------------------------------------------------------------------------
@@ -86,11 +105,15 @@ def demo() -> None:
     with application.db.unit(None) as session:
         ws = demo_data.seed(session, application.catalog, application.clock())
         workspaces.set_current(session, ws.slug)
+    from righthand.service import demo_mail
+
+    demo_mail.seed(application, ws.id, ws.slug, application.clock())  # a local demo mailbox
     typer.echo(f"Demo workspace ready: {ws.assistant_name} works for {ws.client_name} "
                f"(Harbour & Pine Realty), Phase I. Data in {application.settings.data_dir}.\n"
                "Try:\n  righthand ask \"What's on my calendar today, Jane?\"\n"
                "  righthand ask \"Add Sue Park, sue@example.com, to the newsletter list\"\n"
-               "  righthand phase set III")
+               "  righthand phase set III\n"
+               "  righthand ask \"Anything important in my email?\"  (Phase II and up)")
 
 
 @app.command()
@@ -516,7 +539,9 @@ def worker(threads: Annotated[int, typer.Option(help="Huey worker threads.")] = 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; errors become one line that says what to do next."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int) and code:  # click returns (not raises) typer.Exit(code) here
+            return code
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:

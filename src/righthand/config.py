@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from righthand.errors import BadInput
+
+MIN_SECRET = 16
 
 
 def _data_dir() -> Path:
@@ -26,12 +30,25 @@ class Settings:
     database_url: str
     redis_url: str | None = None
     smtp_url: str | None = None  # smtp://user:pass@host:port (smtps:// for implicit TLS)
+    caldav_url: str | None = None  # https://user:pass@host/dav/ (two-way calendar sync)
     mail_from: str | None = None
     approval_ttl_hours: float = 72.0
     dispatch_max_attempts: int = 8
     dispatch_lease_seconds: int = 120
     # Advisor thresholds overriding policy.advisor.Thresholds, from RIGHTHAND_ADVISOR_<FIELD>.
     advisor: dict[str, float] = field(default_factory=dict)
+    # RIGHTHAND_SECRET_KEY; when unset, ``secret_key`` is generated once into the data folder.
+    secret: str | None = field(default=None, repr=False)
+
+    @cached_property
+    def secret_key(self) -> str:
+        """The key that signs unsubscribe and confirmation links (read lazily, made once)."""
+        if self.secret:
+            if len(self.secret) < MIN_SECRET:
+                raise BadInput(f"RIGHTHAND_SECRET_KEY is shorter than {MIN_SECRET} characters",
+                               hint="Use a long random value, e.g. from `openssl rand -hex 32`.")
+            return self.secret
+        return load_or_create_secret(self.data_dir / "secret.key")
 
     @property
     def outgoing_mail_dir(self) -> Path:
@@ -42,6 +59,41 @@ class Settings:
     def queue_path(self) -> Path:
         """The embedded (SqliteHuey) queue file."""
         return self.data_dir / "queue.db"
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The secret stored at ``path`` (mode 0600), created atomically on first use."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(temporary, path)  # fails if another process won the race: use theirs
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
+        return _read_secret(path)
+    except OSError as exc:
+        raise BadInput(f"cannot create the secret key file {path}: {exc.strerror}",
+                       hint="Make the data folder writable, or set RIGHTHAND_SECRET_KEY.") from exc
+
+
+def _read_secret(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # a key others can read signs links for anyone
+    value = path.read_text(encoding="ascii").strip()
+    if len(value) < MIN_SECRET:
+        raise BadInput(f"the secret key in {path} is too short",
+                       hint="Delete the file to have a new one made (old links stop working), "
+                            "or set RIGHTHAND_SECRET_KEY to a long random value.")
+    return value
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +121,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         redis_url=source.get("RIGHTHAND_REDIS_URL") or None,
         smtp_url=source.get("RIGHTHAND_SMTP_URL") or None,
+        caldav_url=source.get("RIGHTHAND_CALDAV_URL") or None,
         mail_from=source.get("RIGHTHAND_MAIL_FROM") or None,
         approval_ttl_hours=ttl,
+        secret=source.get("RIGHTHAND_SECRET_KEY") or None,
     )

@@ -75,6 +75,8 @@ def test_undo_reverses_a_list_change_and_says_when_it_cannot(rh):
     assert readd["actions"][0]["state"] == "done"  # the contact and subscription were removed
 
     rh("phase", "set", "III")
+    # The CLI runs on the real clock; outside New York's quiet hours mail goes at once.
+    rh("duties", "set", "email.send", "--limit", "quiet_hours=none")
     sent = json.loads(rh("ask", "Email Bob Miller that I'm running ten minutes late",
                          "--json").stdout)
     [email] = sent["actions"]
@@ -88,6 +90,7 @@ def test_undo_reverses_a_list_change_and_says_when_it_cannot(rh):
 def test_gated_email_waits_for_approval_then_goes_out(rh, tmp_path):
     rh("demo")
     rh("phase", "set", "II")
+    rh("duties", "set", "email.send", "--limit", "quiet_hours=none")  # real clock: maybe night
     asked = json.loads(rh("ask", "Email Bob Miller that I'm running ten minutes late",
                           "--json").stdout)
     [email] = asked["actions"]

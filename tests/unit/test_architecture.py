@@ -15,6 +15,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "righthand"
 # Connectors that change the world. Only the dispatcher (and the connectors package itself,
 # whose factory builds them for the dispatcher) may import these.
 WORLD_CHANGING = {"righthand.connectors.smtp", "righthand.connectors.outgoing",
+                  "righthand.connectors.caldav_client",
+                  "righthand.connectors.imap_write", "righthand.connectors.maildir_write",
                   "righthand.connectors.factory"}
 ALLOWED_IMPORTERS = {"righthand.service.dispatcher"}
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"),

@@ -44,7 +44,9 @@ _PRESETS: dict[Phase, dict[str, DutySetting]] = {
         "mailings.send": DutySetting(A.ASK, R, _MAILING_LIMITS),
         "appointments.confirm": DutySetting(A.NOTIFY, P, Limits(quiet_hours=QUIET)),
         "copy.write": DutySetting(A.ASK, R),
-        "screening.email": DutySetting(A.NOTIFY, P),
+        # Sorting mail is delegated; writing to anyone (drafted replies, forwards) waits for
+        # the client's yes: no message of screening may reach a recipient without asking.
+        "screening.email": DutySetting(A.NOTIFY, P, Limits(recipients_per_mailing=0)),
         "screening.calls": DutySetting(A.NOTIFY, R),
         "email.send": DutySetting(A.ASK, R, _KNOWN_ONLY),
         "supplies.reorder": DutySetting(A.ASK, P, _SUPPLY_LIMITS_II),

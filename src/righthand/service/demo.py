@@ -21,9 +21,8 @@ from righthand.store.tables import (
     ContactPhone,
     ContactRow,
     ContactTag,
-    DealRow,
-    EventRow,
     ItemRow,
+    Mailing,
     MailingListRow,
     Subscription,
     VendorRow,
@@ -99,47 +98,129 @@ def seed(session: Session, catalog: DutyCatalog, now: datetime,
                                  source="open house sign-up sheet",
                                  changed_at=now - timedelta(days=40)))
     _calendar(session, wid, now)
+    _mailing(session, wid, newsletter.id, now, by_email)
     _supplies(session, wid)
     _deals(session, wid, now, by_email)
     session.flush()
     return ws
 
 
+SPRING_TEXT = """Hi {{ first_name | default("there") }},
+
+Spring is here, and so are the buyers: homes in our neighbourhoods sold in 21 days on
+average last month.
+
+{% if company %}
+If anyone at {{ company }} is thinking of moving, we'd be glad to help.
+
+{% endif %}
+Thinking of selling? Reply to this email for a free valuation.
+
+Pat Lee
+{{ business_name | default("Harbour & Pine Realty") }}
+{% if unsubscribe_url %}
+
+Unsubscribe: {{ unsubscribe_url }}
+{% endif %}
+"""
+SPRING_HTML = """<p>Hi {{ first_name | default("there") }},</p>
+<p>Spring is here, and so are the buyers: homes in our neighbourhoods sold in
+<b>21 days</b> on average last month.</p>
+{% if company %}<p>If anyone at {{ company }} is thinking of moving, we'd be glad to help.</p>
+{% endif %}<p>Thinking of selling? Reply to this email for a free valuation.</p>
+<p>Pat Lee<br>{{ business_name | default("Harbour & Pine Realty") }}</p>
+<p style="font-size:small"><a href="{{ unsubscribe_url | default('#') }}">Unsubscribe</a></p>
+"""
+
+
+def _mailing(session: Session, wid: int, list_id: int, now: datetime,
+             people: dict[str, ContactRow]) -> None:
+    """A draft campaign to the newsletter list, with merge fields and fallbacks; postal
+    addresses for its readers, so letters and labels can be printed too."""
+    streets = ["22 Birch Lane", "22 Birch Lane", "9 Harbor Way", "14 Elm Street",
+               "3 Beacon Street", "71 Marlborough Street", "5 Charles Street", "40 Pearl Street"]
+    codes = ["02134", "02134", "02110", "02118", "02108", "02116", "02114", "02139"]
+    for index, email in enumerate(NEWSLETTER):
+        people[email].postal_address = {
+            "street": streets[index], "locality": "Cambridge" if codes[index] == "02139"
+            else "Boston", "region": "MA", "postal_code": codes[index], "country": "USA"}
+    session.add(Mailing(workspace_id=wid, name="Spring newsletter", list_id=list_id,
+                        subject="{{ first_name | default('Hello') }}, spring on the harbour",
+                        body_text=SPRING_TEXT, body_html=SPRING_HTML, status="draft",
+                        created_at=now))
+
+
 def _calendar(session: Session, wid: int, now: datetime) -> None:
+    """A realistic week: a recurring stand-up with a skipped day and a moved one, a weekly
+    one-to-one, showings and calls, an all-day event, and a call booked in Paris time."""
+    from righthand.duties.calendar import compose, index
+
     work = CalendarRow(workspace_id=wid, name="Work", color="#2563eb", busy=True)
     personal = CalendarRow(workspace_id=wid, name="Personal", color="#16a34a", busy=True)
-    session.add_all([work, personal])
+    holidays = CalendarRow(workspace_id=wid, name="Holidays", color="#f59e0b", busy=False)
+    session.add_all([work, personal, holidays])
     session.flush()
     today = now.astimezone(ZoneInfo(TIMEZONE)).date()
     monday = today - timedelta(days=today.weekday())
-    events = [
-        (work, today, 9, 0, 30, "Team stand-up", "Office", []),
-        (work, today, 11, 0, 60, "Showing: 14 Elm Street with Liam Nguyen", "14 Elm Street",
-         ["liam.nguyen@example.com"]),
-        (work, today, 14, 0, 60, "Jones closing prep with Maria Garcia", "Garcia Law",
-         ["maria@garcialaw.example"]),
-        (personal, today, 17, 30, 60, "Gym", None, []),
-        (work, today + timedelta(days=1), 10, 0, 90, "Listing photos at 9 Harbor Way",
-         "9 Harbor Way", ["james@taylorstaging.example"]),
-        (work, today + timedelta(days=1), 15, 0, 30, "Call with Dev Patel (Jones financing)",
-         None, ["dev.patel@firstharbor.example"]),
-    ]
-    for offset in range(5):  # the weekly stand-up, Monday to Friday
-        day = monday + timedelta(days=offset)
-        if day != today:
-            events.append((work, day, 9, 0, 30, "Team stand-up", "Office", []))
-    events.append((work, monday + timedelta(days=3), 13, 0, 60,
-                   "Lunch with Olivia Brown", "Harbour Cafe", ["olivia.brown@example.com"]))
-    for index, (cal, day, hour, minute, length, summary, where, people) in enumerate(events):
-        start = _at(day, hour, minute)
-        session.add(EventRow(workspace_id=wid, calendar_id=cal.id, uid=f"demo-{index}@righthand",
-                             summary=summary, location=where, starts_at=start,
-                             ends_at=start + timedelta(minutes=length), timezone=TIMEZONE,
-                             attendees={"list": [{"email": p} for p in people]}))
-    session.add(EventRow(workspace_id=wid, calendar_id=personal.id, uid="demo-allday@righthand",
-                         summary="Open house weekend prep", all_day=True,
-                         starts_at=_at(today + timedelta(days=2), 0),
-                         ends_at=_at(today + timedelta(days=3), 0), timezone=TIMEZONE))
+    me = compose.Person("pat@harbourpine.example", "Pat Lee")
+    people = {e: compose.Person(e, f"{g} {f}") for g, f, e, *_ in CONTACTS}
+    texts: list[tuple[CalendarRow, str]] = []
+
+    def add(cal: CalendarRow, uid: str, summary: str, day: date, hour: int, minute: int,
+            length: int, where: str | None = None, who: tuple[str, ...] = (),
+            zone: str = TIMEZONE) -> None:
+        start = datetime.combine(day, time(hour, minute), ZoneInfo(zone))
+        texts.append((cal, compose.new_event(
+            f"{uid}@demo.righthand", summary, start, start + timedelta(minutes=length), zone,
+            now, location=where, organizer=me if who else None,
+            attendees=tuple(people[p] for p in who))))
+
+    # The stand-up: every weekday for a month, this week one day skipped and one moved.
+    weekdays = [monday + timedelta(days=i) for i in range(5)]
+    skip = next(d for d in (weekdays[4], weekdays[1], weekdays[2]) if d != today)
+    moved = next(d for d in (weekdays[2], weekdays[0], weekdays[1], weekdays[3])
+                 if d not in {today, skip})
+    first = monday - timedelta(weeks=4)
+    standup = compose.new_event("standup@demo.righthand", "Team stand-up",
+                                _at(first, 9), _at(first, 9, 30), TIMEZONE, now,
+                                location="Office")
+    standup = standup.replace("SEQUENCE:0", "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\n"
+                              f"EXDATE;TZID={TIMEZONE}:{skip:%Y%m%d}T090000\r\nSEQUENCE:0")
+    override = ("BEGIN:VEVENT\r\nUID:standup@demo.righthand\r\nDTSTAMP:"
+                f"{now:%Y%m%dT%H%M%SZ}\r\nRECURRENCE-ID;TZID={TIMEZONE}:{moved:%Y%m%d}T090000"
+                f"\r\nDTSTART;TZID={TIMEZONE}:{moved:%Y%m%d}T100000\r\n"
+                f"DTEND;TZID={TIMEZONE}:{moved:%Y%m%d}T103000\r\n"
+                "SUMMARY:Team stand-up (moved to 10)\r\nLOCATION:Office\r\nSEQUENCE:1\r\n"
+                "END:VEVENT\r\nEND:VCALENDAR")
+    texts.append((work, standup.replace("END:VCALENDAR", override, 1)))
+    oneone = compose.new_event("one-to-one@demo.righthand", "One-to-one with James Taylor",
+                               _at(first, 16), _at(first, 16, 30), TIMEZONE, now)
+    texts.append((work, oneone.replace("SEQUENCE:0", "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nSEQUENCE:0")))
+    add(work, "showing-elm", "Showing: 14 Elm Street with Liam Nguyen", today, 11, 0, 60,
+        "14 Elm Street", ("liam.nguyen@example.com",))
+    add(work, "jones-prep", "Jones closing prep with Maria Garcia", today, 14, 0, 60,
+        "Garcia Law", ("maria@garcialaw.example",))
+    add(personal, "gym", "Gym", today, 17, 30, 60)
+    tomorrow = today + timedelta(days=1)
+    add(work, "photos", "Listing photos at 9 Harbor Way", tomorrow, 10, 0, 90, "9 Harbor Way",
+        ("james@taylorstaging.example",))
+    add(work, "dev-call", "Call with Dev Patel (Jones financing)", tomorrow, 15, 0, 30,
+        None, ("dev.patel@firstharbor.example",))
+    # A buyer relocating from Paris: booked in her time, shown in Pat's.
+    add(work, "paris-call", "Video call with Sophie Martin (Paris)", today + timedelta(days=2),
+        16, 0, 45, "Video call", ("sophia.martin@example.com",), zone="Europe/Paris")
+    add(personal, "dentist", "Dentist", today + timedelta(days=3), 10, 0, 45, "Harbour Dental")
+    add(work, "olivia-lunch", "Lunch with Olivia Brown", monday + timedelta(days=3), 13, 0, 60,
+        "Harbour Cafe", ("olivia.brown@example.com",))
+    allday = compose.new_event("open-house@demo.righthand", "Open house weekend prep",
+                               _at(today + timedelta(days=2), 0), _at(today + timedelta(days=3), 0),
+                               TIMEZONE, now, all_day=True)
+    texts.append((personal, allday))
+    texts.append((holidays, compose.new_event(
+        "thanksgiving@demo.righthand", "Thanksgiving (US)", _at(today + timedelta(days=6), 0),
+        _at(today + timedelta(days=7), 0), TIMEZONE, now, all_day=True, transparent=True)))
+    for cal, text in texts:
+        index.store(session, cal.id, text, now, TIMEZONE, frozenset({me.email}))
 
 
 def _supplies(session: Session, wid: int) -> None:
@@ -161,29 +242,10 @@ def _supplies(session: Session, wid: int) -> None:
 
 
 def _deals(session: Session, wid: int, now: datetime, people: dict[str, ContactRow]) -> None:
-    today = now.astimezone(ZoneInfo(TIMEZONE)).date()
-    session.add_all([
-        DealRow(workspace_id=wid, title="Jones closing: 22 Birch Lane", stage="inspection",
-                amount=Decimal("615000"), stage_since=today - timedelta(days=9),
-                expected_close=today + timedelta(days=18),
-                next_step="Get the inspection report to the Joneses' attorney",
-                next_step_due=today + timedelta(days=1),
-                contacts={"list": [
-                    {"id": people["alice.jones@example.com"].id, "role": "buyer"},
-                    {"id": people["tom.jones@example.com"].id, "role": "buyer"},
-                    {"id": people["maria@garcialaw.example"].id, "role": "attorney"},
-                    {"id": people["dev.patel@firstharbor.example"].id, "role": "lender"}]}),
-        DealRow(workspace_id=wid, title="Wilson listing: 9 Harbor Way", stage="showing",
-                amount=Decimal("480000"), stage_since=today - timedelta(days=3),
-                expected_close=today + timedelta(days=60), next_step="Photos and staging",
-                next_step_due=today + timedelta(days=1)),
-        DealRow(workspace_id=wid, title="Nguyen purchase", stage="offer",
-                amount=Decimal("350000"), stage_since=today - timedelta(days=21),
-                expected_close=today + timedelta(days=45), next_step=None),
-        DealRow(workspace_id=wid, title="Miller referral", stage="lead",
-                amount=Decimal("275000"), stage_since=today - timedelta(days=2),
-                next_step="First call", next_step_due=today + timedelta(days=3)),
-    ])
+    """The pipeline, deals, timelines and follow-ups (see :mod:`demo_manager`)."""
+    from righthand.service import demo_manager
+
+    demo_manager.seed(session, wid, now, TIMEZONE)
 
 
 def _drop(session: Session, workspace_id: int) -> None:

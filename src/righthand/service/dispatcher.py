@@ -13,6 +13,12 @@
   ``dispatch_max_attempts`` failed deliveries, failed. While the server cannot be reached at all
   (or refuses the login) nothing was handed over, so the mail is kept, with the same backoff,
   until it can be.
+
+Campaigns (``via == "campaign"``) are one outbox entry for many messages: the dispatcher
+claims the entry, opens the mail sessions and hands them to :mod:`righthand.service.campaigns`,
+which keeps the same protocol per recipient and renews the entry's lease while it sends. A
+campaign entry of a dead dispatcher goes back to pending (it resumes); that dispatcher's
+in-flight recipients become uncertain.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -32,8 +39,14 @@ from righthand.connectors import factory
 from righthand.connectors.ports import MailSender, MailSession
 from righthand.domain.actions import Outcome
 from righthand.duties.registry import DutyRegistry
-from righthand.errors import ClientMustAct, DeliveryUncertain, RetryLater, RighthandError
-from righthand.service import audit, ledger, messages
+from righthand.errors import (
+    BadCredentials,
+    ClientMustAct,
+    DeliveryUncertain,
+    RetryLater,
+    RighthandError,
+)
+from righthand.service import audit, calendar_sync, campaigns, ledger, mail_accounts, messages
 from righthand.store.tables import ActionRow, OutboxRow, Workspace
 from righthand.store.uow import Database
 
@@ -99,6 +112,19 @@ class Dispatcher:
             self._mail = factory.mail_sender(self.settings)
         return self._mail
 
+    # -- calendars ----------------------------------------------------------------------------
+    def sync_calendars(self, workspace_id: int | None = None, url: str | None = None) \
+            -> calendar_sync.SyncReport:
+        """Two-way CalDAV sync (the CalDAV connector writes to the client's server, so it is
+        built and driven here); a no-op report when no CalDAV account is configured."""
+        account = url or self.settings.caldav_url
+        if not account:
+            return calendar_sync.SyncReport()
+        from righthand.connectors.caldav_client import CalDavServer, PreconditionFailed
+
+        return calendar_sync.sync_account(self.db, CalDavServer(account), account, self.clock(),
+                                          PreconditionFailed, workspace_id)
+
     # -- recovery ---------------------------------------------------------------------------
     def recover(self) -> list[int]:
         """Settle entries left ``sending`` by a dead dispatcher; returns those marked uncertain."""
@@ -113,6 +139,15 @@ class Dispatcher:
                     continue
                 if entry.via == "local":
                     entry.status = "pending"  # local effects commit atomically: nothing happened
+                    continue
+                if entry.via == "mailbox":
+                    # Filing is idempotent (the connector finds the message by Message-ID and
+                    # leaves it where it already is), so doing it again is safe.
+                    entry.status = "pending"
+                    continue
+                if entry.via == "campaign":
+                    campaigns.recover(session, entry, now)  # its in-flight ones: uncertain
+                    entry.status = "pending"  # the rest of the campaign resumes
                     continue
                 entry.status = "uncertain"
                 entry.finished_at = now
@@ -143,11 +178,17 @@ class Dispatcher:
             due = session.execute(query).all()
         local = [i for i, via in due if via == "local"]
         mail = [i for i, via in due if via == "mail"]
-        other = [i for i, via in due if via not in {"local", "mail"}]
+        campaign = [i for i, via in due if via == "campaign"]
+        filing = [i for i, via in due if via == "mailbox"]
+        other = [i for i, via in due if via not in {"local", "mail", "campaign", "mailbox"}]
         for entry_id in local:
             self._deliver_local(entry_id, report)
         if mail:
             self._deliver_mail(mail, report)
+        for entry_id in campaign:
+            self._deliver_campaign(entry_id, report)
+        for entry_id in filing:
+            self._deliver_mailbox(entry_id, report)
         for entry_id in other:
             self._fail_unsupported(entry_id, report)
         return report
@@ -244,6 +285,104 @@ class Dispatcher:
                              self.clock())
         report.delivered.append(entry_id)
 
+    # -- campaigns ----------------------------------------------------------------------------
+    def _deliver_campaign(self, entry_id: int, report: DispatchReport) -> None:
+        now = self.clock()
+        workspace_id = self._workspace_of(entry_id)
+        try:
+            with self.db.unit(workspace_id) as session:
+                if not self._claim(session, entry_id, now):
+                    return
+                entry = session.get(OutboxRow, entry_id)
+                row = session.get(ActionRow, entry.action_id) if entry else None
+                if entry is None or row is None:
+                    return
+                plan = campaigns.prepare(session, workspace_id, entry, row, self.settings, now,
+                                         _owner_alive)
+            result = campaigns.PassResult(stopped=plan.state if plan.state != "ready" else None)
+            if plan.state == "ready":
+                with ExitStack() as stack:  # nothing was handed over if a connection fails
+                    sessions = [stack.enter_context(self.mail.open())
+                                for _ in range(plan.connections)]
+                    result = campaigns.deliver(
+                        self.db, plan, sessions, self.mail.open, owner=self.owner,
+                        clock=self.clock, max_attempts=self.settings.dispatch_max_attempts,
+                        lease=timedelta(seconds=self.settings.dispatch_lease_seconds))
+        except (RetryLater, BadCredentials) as exc:  # could not connect: nothing handed over
+            self._postpone(entry_id, exc)
+            report.retrying.append(entry_id)
+            return
+        except ClientMustAct as exc:  # changed since it was approved, gone, ...
+            self._fail(entry_id, exc, report)
+            return
+        self._settle_campaign(entry_id, plan, result, report)
+
+    def _settle_campaign(self, entry_id: int, plan: campaigns.Plan,
+                         result: campaigns.PassResult, report: DispatchReport) -> None:
+        now = self.clock()
+        with self.db.unit(plan.workspace_id) as session:
+            entry = session.get(OutboxRow, entry_id, with_for_update=True)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is None or row is None or entry.owner != self.owner \
+                    or entry.status != "sending":
+                return  # another dispatcher holds it now
+            rounds = int((entry.result or {}).get("rounds") or 0)
+            verdict = campaigns.settle(session, plan, result, now, rounds + 1)
+            if verdict.outcome == "finished":
+                self._finish(session, entry, row, "sent", verdict.report, now,
+                             record_outcome=rounds == 0)
+                report.delivered.append(entry_id)
+            elif verdict.outcome == "waiting":
+                entry.status, entry.owner, entry.lease_until = "pending", None, None
+                entry.not_before = verdict.not_before or now + self._backoff(entry.attempts)
+                entry.last_error = result.error
+                report.retrying.append(entry_id)
+            elif verdict.outcome in {"paused", "cancelled"}:
+                entry.status, entry.owner, entry.lease_until = verdict.outcome, None, None
+                if verdict.outcome == "cancelled":
+                    entry.finished_at, entry.result = now, verdict.report
+                    row.state, row.updated_at = "cancelled", now
+
+    # -- the mailbox (move, flag, label) -------------------------------------------------------
+    def _deliver_mailbox(self, entry_id: int, report: DispatchReport) -> None:
+        now = self.clock()
+        workspace_id = self._workspace_of(entry_id)
+        with self.db.unit(workspace_id) as session:
+            if not self._claim(session, entry_id, now):
+                return
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is None or row is None:
+                return
+            payload, action_id = dict(row.payload), row.id
+        try:
+            with self.db.unit(workspace_id, write=False) as session:
+                config = mail_accounts.config_of(session)
+            with factory.mailbox_writer(config).open() as box:
+                result = box.file(payload["message"], payload.get("move_to"),
+                                  add_flags=payload.get("add_flags") or (),
+                                  remove_flags=payload.get("remove_flags") or (),
+                                  add_labels=payload.get("add_labels") or (),
+                                  remove_labels=payload.get("remove_labels") or ())
+        except RetryLater as exc:
+            self._retry_or_fail(entry_id, exc, report)
+            return
+        except ClientMustAct as exc:
+            self._fail(entry_id, exc, report)
+            return
+        undo = {"message": {**payload["message"], "folder": result["folder"],
+                            "uidvalidity": result["uidvalidity"], "uid": result["uid"]},
+                "move_to": result["from_folder"] if result["moved"] else None,
+                "remove_flags": payload.get("add_flags") or [],
+                "remove_labels": payload.get("add_labels") or [], "action_id": action_id}
+        with self.db.unit(workspace_id) as session:
+            entry = session.get(OutboxRow, entry_id)
+            row = session.get(ActionRow, entry.action_id) if entry else None
+            if entry is not None and row is not None:
+                self._finish(session, entry, row, "sent", {"result": result, "undo": undo},
+                             self.clock())
+        report.delivered.append(entry_id)
+
     # -- bookkeeping --------------------------------------------------------------------------
     def _workspace_of(self, entry_id: int) -> int:
         with self.db.unit(None, write=False) as session:
@@ -263,7 +402,7 @@ class Dispatcher:
         return bool(won.rowcount == 1)  # type: ignore[attr-defined]
 
     def _finish(self, session: Session, entry: OutboxRow, row: ActionRow, status: str,
-                result: dict[str, object], now: datetime) -> None:
+                result: dict[str, object], now: datetime, record_outcome: bool = True) -> None:
         session.refresh(entry)
         entry.status = status
         entry.result = result
@@ -279,7 +418,7 @@ class Dispatcher:
         hook = self.registry.on_delivered.get(row.kind)
         if hook is not None:
             hook(session, row.workspace_id, row.payload, result, now)
-        if row.decision == "allow":
+        if row.decision == "allow" and record_outcome:
             ledger.record(session, row, Outcome.EXECUTED, "assistant", now)
 
     def _postpone(self, entry_id: int, exc: RighthandError) -> None:

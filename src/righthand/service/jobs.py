@@ -97,7 +97,16 @@ def register(huey: Huey, app: App) -> dict[str, Any]:
     def expire() -> int:
         return expire_approvals(app)
 
-    tasks: dict[str, Any] = {"deliver": deliver, "sweep": sweep, "expire_approvals": expire}
+    @huey.periodic_task(crontab(minute="*/15"), name="righthand.calendar_sync")
+    def calendar_sync() -> int:
+        from righthand.service.calendar_sync import refresh_subscriptions
+
+        report = app.dispatcher().sync_calendars()
+        report.merge(refresh_subscriptions(app))
+        return report.pulled + report.pushed
+
+    tasks: dict[str, Any] = {"deliver": deliver, "sweep": sweep, "expire_approvals": expire,
+                             "calendar_sync": calendar_sync}
     for job in app.registry.jobs:
         def make(job_name: str) -> Any:
             def run() -> int:

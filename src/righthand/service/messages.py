@@ -40,6 +40,15 @@ def build(payload: Mapping[str, Any], *, sender_name: str, sender_address: str,
     msg.set_content(str(payload.get("body") or ""))
     if payload.get("html"):
         msg.add_alternative(str(payload["html"]), subtype="html")
+    calendar = payload.get("calendar")
+    if calendar:
+        # iMIP (RFC 6047): the iTIP object as a text/calendar alternative carrying its METHOD
+        # (what Gmail, Outlook and Apple Calendar act on), and the same as an .ics attachment.
+        method = str(calendar.get("method") or "REQUEST").upper()
+        ics = str(calendar["ics"])
+        msg.add_alternative(ics, subtype="calendar", params={"method": method})
+        msg.add_attachment(ics.encode("utf-8"), maintype="application", subtype="ics",
+                           filename="invite.ics" if method != "CANCEL" else "cancel.ics")
     for attachment in payload.get("attachments") or []:
         # Attachments travel inside the payload, so the approval's hash covers their bytes.
         maintype, _, subtype = str(attachment.get("content_type", "application/octet-stream")) \

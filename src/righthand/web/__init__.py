@@ -1,1 +1,2 @@
-"""The web app (FastAPI): JSON API, HTML pages, auth. Built by the web issue."""
+"""The web console and JSON API (FastAPI): ``app.create_app`` builds it; see ``routing`` for
+adding pages, ``auth`` for who may see what, ``render`` for templates and navigation."""

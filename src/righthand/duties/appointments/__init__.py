@@ -1,6 +1,17 @@
-"""Appointments: confirmations (Phase II) and scheduling (Phase III)."""
+"""Appointments: confirmations (Phase II) and scheduling (Phase III).
 
-from righthand.duties.appointments.manifest import APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE
-from righthand.duties.plugin import DutyPlugin
+The plugin is built on first access of ``plugin`` so that importing the availability engine
+stays light.
+"""
 
-plugin = DutyPlugin(name="appointments", manifests=(APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE))
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "plugin":
+        from righthand.duties.appointments.duty import plugin
+
+        return plugin
+    raise AttributeError(name)

@@ -20,7 +20,11 @@ APPOINTMENTS_SCHEDULE = DutyManifest(
     risk=Risk.HIGH, nature=Initiative.PROACTIVE, read_scopes=frozenset({"calendar", "contacts"}),
     description="Find free time, propose slots, book and send invitations.",
     action_kinds=(
+        # An invitation cannot be unsent: a booking is reversed by cancelling it, which
+        # sends the attendees an iTIP CANCEL.
         ActionKind("appointments.book", "Book an appointment and invite its attendees",
-                   undoable=True, via="mail"),
+                   via="mail"),
+        ActionKind("appointments.hold", "Put an appointment in the calendar (no invitation)",
+                   undoable=True),
         ActionKind("appointments.propose_slots", "Email attendees a choice of times", via="mail"),
     ))

@@ -1,8 +1,17 @@
-"""The client's calendar (calendar.manage)."""
+"""The client's calendar (calendar.manage).
 
-from righthand.duties.calendar.agenda import agenda
-from righthand.duties.calendar.manifest import CALENDAR_MANAGE
-from righthand.duties.plugin import DutyPlugin, Route
+The package itself imports nothing heavy: ``righthand calendar agenda`` reads through
+:mod:`render` on its quick path, and the plugin is built on first access of ``plugin``.
+"""
 
-plugin = DutyPlugin(name="calendar", manifests=(CALENDAR_MANAGE,),
-                    routes=(Route("calendar.agenda", "calendar.manage", agenda),))
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "plugin":
+        from righthand.duties.calendar.duty import plugin
+
+        return plugin
+    raise AttributeError(name)

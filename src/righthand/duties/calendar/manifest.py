@@ -11,4 +11,9 @@ CALENDAR_MANAGE = DutyManifest(
         ActionKind("calendar.create_event", "Create an event", undoable=True),
         ActionKind("calendar.move_event", "Move an event", undoable=True),
         ActionKind("calendar.cancel_event", "Cancel an event", undoable=True),
+        # Events with attendees: the iTIP mail goes out and the calendar changes with it.
+        ActionKind("calendar.reschedule", "Move a meeting and send attendees the new time",
+                   via="mail"),
+        ActionKind("calendar.cancel_meeting", "Cancel a meeting and tell its attendees",
+                   via="mail"),
     ))

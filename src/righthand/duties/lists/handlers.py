@@ -53,6 +53,18 @@ def subscribe(request: Request) -> Reply:
     if not email or "@" not in email:
         return Reply(f"What is {name or 'their'} email address? I need one to add them to "
                      f"{row.name}.")
+    from righthand.duties.lists.normalise import InvalidValue, normalise_email
+    from righthand.duties.lists.suppression import find as find_suppression
+
+    try:
+        email = normalise_email(email)
+    except InvalidValue as exc:
+        return Reply(f"I can't use that address: {exc}.")
+    blocked = find_suppression(request.session, email)
+    if blocked is not None:
+        return Reply(f"{email} is on the suppression list ({blocked.reason.replace('_', ' ')}, "
+                     f"{blocked.created_at:%d %B %Y}), so no mailing may reach it. If they have "
+                     f"asked to hear from you again: `righthand suppression remove {email}`.")
     existing = contact_by_email(request.session, email)
     if existing is not None:
         sub = request.session.scalars(select(Subscription).where(
@@ -101,7 +113,8 @@ class SubscribeEffect:
         if sub is None:
             sub = Subscription(workspace_id=workspace_id, list_id=mailing_list.id,
                                contact_id=contact.id, state=state,
-                               source=str(payload.get("source", "")), changed_at=now)
+                               source=str(payload.get("source", "")), changed_at=now,
+                               consent_at=now if state == "confirmed" else None)
             session.add(sub)
         session.flush()
         return EffectResult(

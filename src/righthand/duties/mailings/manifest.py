@@ -8,6 +8,8 @@ MAILINGS_SEND = DutyManifest(
     nature=Initiative.REACTIVE, read_scopes=frozenset({"contacts", "lists", "mailings"}),
     description="Email campaigns and printed letters and labels to a list or segment.",
     action_kinds=(
-        ActionKind("mailings.send_campaign", "Send an email campaign to a list", via="mail"),
+        # via "campaign": the dispatcher hands the whole campaign to service/campaigns.py
+        ActionKind("mailings.send_campaign", "Send an email campaign to a list", via="campaign"),
+        ActionKind("mailings.test_send", "Send a test of a mailing to the client", via="mail"),
         ActionKind("mailings.print", "Produce merged letters and labels as PDF"),
     ))

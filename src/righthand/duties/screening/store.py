@@ -1,0 +1,148 @@
+"""Screening's storage: messages stored once, screened once; the context screening reads.
+
+Exactly once: a message row is keyed by workspace and Message-ID (or a hash of its bytes when
+it has none), and by folder + UIDVALIDITY + UID. ``screen_one`` claims a row with a
+conditional UPDATE (``state: new -> screened``) in the same transaction that records the
+verdict and proposes its actions; a run killed mid-way rolls that transaction back, and the
+next run screens the message as if for the first time. A committed screening is never redone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from righthand.domain.actions import Action
+from righthand.duties.screening import parse as parsing
+from righthand.duties.screening.actions import INBOX_CATEGORIES, MessageRef, Office, plan
+from righthand.duties.screening.learning import correct, load_model
+from righthand.duties.screening.rules import Rule
+from righthand.duties.screening.screen import Context, KnownSender, screen
+from righthand.store.tables import (
+    ContactEmail,
+    ContactRow,
+    ContactTag,
+    DealContactRow,
+    DealRow,
+    MailAccount,
+    MailMessage,
+    ScreeningRule,
+    Workspace,
+)
+
+MAX_RAW_KEPT = 2 * 1024 * 1024  # bytes of a quarantined message kept for inspection
+
+
+def load_context(session: Session) -> Context:
+    """Contacts (with tags and open deals), active rules and the learned model."""
+    tags: dict[int, list[str]] = {}
+    for contact_id, tag in session.execute(select(ContactTag.contact_id, ContactTag.tag)):
+        tags.setdefault(contact_id, []).append(tag)
+    deals: dict[int, list[str]] = {}
+    parties = session.execute(select(DealContactRow.contact_id, DealContactRow.role,
+                                     DealRow.title)
+                              .join(DealRow, DealRow.id == DealContactRow.deal_id)
+                              .where(DealRow.status == "open"))
+    for contact_id, role, title in parties:
+        deals.setdefault(contact_id, []).append(f"{title} (as {role})" if role else title)
+    contacts: dict[str, KnownSender] = {}
+    rows = session.execute(select(ContactEmail.address, ContactRow).join(
+        ContactRow, ContactRow.id == ContactEmail.contact_id))
+    for address, contact in rows:
+        contacts[address.strip().lower()] = KnownSender(
+            contact.id, contact.display_name, contact.company or "",
+            tuple(tags.get(contact.id, ())), tuple(deals.get(contact.id, ())))
+    rules = [Rule(r.match, r.effect, r.text, r.id) for r in session.scalars(
+        select(ScreeningRule).where(ScreeningRule.active.is_(True)).order_by(ScreeningRule.id))]
+    account = session.scalars(select(MailAccount)).first()
+    own = frozenset(a for a in [account.address if account else None] if a)
+    return Context(contacts=contacts, rules=rules, model=load_model(session), own_addresses=own)
+
+
+def office(session: Session, workspace_id: int) -> Office:
+    """The workspace as the actions see it (client's address, folder names, signature)."""
+    ws = session.get(Workspace, workspace_id)
+    account = session.scalars(select(MailAccount)).first()
+    profile: dict[str, Any] = (ws.profile or {}) if ws else {}
+    address = (account.address if account else None) or profile.get("email")
+    targets = dict((account.folders or {}).get("targets") or {}) if account else {}
+    return Office(client_name=ws.client_name if ws else "the client",
+                  assistant_name=ws.assistant_name if ws else "Jane",
+                  client_address=address, targets=targets)
+
+
+def ref_of(row: MailMessage) -> MessageRef:
+    """Where the stored message is."""
+    return MessageRef(row.message_key, row.message_id, row.folder, row.uidvalidity, row.uid)
+
+
+def record_fetched(session: Session, workspace_id: int, folder: str, uidvalidity: int,
+                   uid: int, raw: bytes, now: datetime,
+                   inbox_folders: frozenset[str] = frozenset({"INBOX"})) -> str:
+    """Store one fetched message once: 'new', 'known' (seen before, maybe elsewhere),
+    'moved_back' (the client took it back out of a folder we filed it in) or 'quarantined'."""
+    try:
+        facts: parsing.MailFacts | None = parsing.parse(raw)
+        reason = None
+    except parsing.Malformed as exc:
+        facts, reason = None, str(exc)
+    key = parsing.message_key(facts.message_id if facts else None, raw)
+    row = session.scalars(select(MailMessage).where(MailMessage.message_key == key)).first()
+    if row is not None:
+        return _seen_again(session, row, folder, uidvalidity, uid, now, inbox_folders)
+    row = MailMessage(workspace_id=workspace_id, message_key=key, folder=folder,
+                      uidvalidity=uidvalidity, uid=uid, fetched_at=now, size=len(raw))
+    if facts is None:
+        row.state, row.quarantine_reason, row.raw = "quarantined", reason, raw[:MAX_RAW_KEPT]
+        row.facts = {}
+    else:
+        row.state = "new"
+        row.message_id = facts.message_id
+        row.from_address, row.from_name = facts.from_address[:320], facts.from_name[:400]
+        row.subject, row.sent_at, row.facts = facts.subject, facts.sent_at, facts.to_json()
+    session.add(row)
+    session.flush()
+    return row.state
+
+
+def _seen_again(session: Session, row: MailMessage, folder: str, uidvalidity: int, uid: int,
+                now: datetime, inbox_folders: frozenset[str]) -> str:
+    if (row.folder, row.uidvalidity, row.uid) == (folder, uidvalidity, uid):
+        return "known"
+    filed_away = row.filed_to is not None and row.filed_to != folder
+    row.folder, row.uidvalidity, row.uid = folder, uidvalidity, uid
+    if filed_away and folder in inbox_folders and row.state == "screened" \
+            and (row.category or "") not in INBOX_CATEGORIES:
+        # The client moved it back where we took it from: we were wrong about it.
+        correct(session, row, "fyi", "moved_back", now)
+        row.filed_to = None
+        return "moved_back"
+    return "known"
+
+
+def pending_ids(session: Session, limit: int = 500) -> list[int]:
+    """Stored messages not yet screened, oldest first."""
+    return list(session.scalars(select(MailMessage.id).where(MailMessage.state == "new")
+                                .order_by(MailMessage.id).limit(limit)))
+
+
+def screen_one(session: Session, message_row_id: int, ctx: Context, office_: Office,
+               now: datetime) -> tuple[MailMessage, list[Action]] | None:
+    """Claim and screen one stored message; None when another run already did."""
+    won = session.execute(update(MailMessage).where(
+        MailMessage.id == message_row_id, MailMessage.state == "new")
+        .values(state="screened", screened_at=now).execution_options(synchronize_session=False))
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = session.get(MailMessage, message_row_id)
+    if row is None:
+        return None
+    session.refresh(row)
+    facts = parsing.MailFacts.from_json(row.facts)
+    verdict = screen(facts, ctx)
+    row.category, row.priority, row.reasons = verdict.category, verdict.priority, \
+        verdict.to_json()
+    return row, plan(verdict, facts, ref_of(row), office_)

@@ -1,0 +1,203 @@
+"""Email screening end to end on the local Maildir (the no-server mailbox): the digest through
+``righthand ask``, rules with previews, corrections that teach the classifier, undo, the
+periodic job, quarantine, and untrusted text that cannot steer the assistant."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import shutil
+from pathlib import Path
+
+from righthand.bootstrap import App
+from righthand.connectors.ports import MailboxConfig
+from righthand.policy.duties import Phase
+from righthand.service import assistant, jobs, mail_accounts, mail_poll, mail_review
+from righthand.service.demo_mail import messages as demo_messages
+from righthand.service.undo import undo
+from righthand.store.tables import Workspace
+from tests.conftest import new_workspace, workspace_slug
+from tests.support.mailbox import actions, add_contact, audit_count, connect, newsletter, rows
+from tests.support.servers import free_port
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+
+
+def _office(app: App, tmp_path: Path, phase: Phase = Phase.II) -> tuple[int, Path]:
+    ws = new_workspace(app, phase)
+    root = tmp_path / "maildir"
+    mailbox.Maildir(str(root), create=True)
+    connect(app, ws, MailboxConfig(kind="maildir", maildir_path=str(root)))
+    add_contact(app, ws, "Dev Patel", "dev.patel@firstharbor.example")
+    add_contact(app, ws, "Alice Jones", "alice.jones@example.com", ("vip",))
+    add_contact(app, ws, "Liam Nguyen", "liam.nguyen@example.com")
+    return ws, root
+
+
+def _deliver(root: Path, *raw: object) -> None:
+    box = mailbox.Maildir(str(root))
+    for message in raw:
+        box.add(mailbox.MaildirMessage(message))  # type: ignore[arg-type]
+
+
+def _folder(root: Path, name: str) -> list[str]:
+    box = mailbox.Maildir(str(root if name == "INBOX" else root / f".{name}"), create=False)
+    return sorted(str(m["Subject"]) for m in box)
+
+
+def test_anything_important_in_my_email(app: App, tmp_path: Path) -> None:
+    ws, root = _office(app, tmp_path)
+    _deliver(root, *demo_messages(app.clock()))
+    mail_poll.poll(app, ws, dispatch=False)  # fetched and screened; filing left to the ask
+    answer = assistant.ask(app, "Anything important in my email, Jane?", workspace_slug(app, ws))
+    assert answer.intent == "screening.email_summary"
+    text = answer.answer
+    assert "Dev Patel: \"Loan approval: Jones, 22 Birch Lane\"" in text
+    assert "Alice Jones: \"Thank you!\" (VIP) [urgent]" in text
+    assert "Liam Nguyen: \"Another look at 14 Elm Street?\" (Scheduling)" in text
+    assert "Careful: 1 suspected phishing message" in text
+    by_subject = {r.subject: r for r in rows(app, ws)}
+    assert by_subject["Congratulations!!! You have won a FREE cruise"].category == "spam"
+    assert by_subject["Your receipt for order #HOS-20417"].category == "transactional"
+    files = actions(app, ws, "mail.file")
+    assert len(files) == 8 and {a.decision for a in files} == {"allow"}
+    replies = actions(app, ws, "mail.draft_reply")  # Phase II: drafts wait for approval
+    assert replies and {a.state for a in replies} == {"awaiting_approval"}
+    assert {a.payload["recipients"][0] for a in replies} <= {"dev.patel@firstharbor.example",
+                                                             "liam.nguyen@example.com"}
+    mail_poll.screen_pending(app, ws)  # nothing left to screen; dispatch what was allowed
+    app.dispatcher().run_once(only=[a.id for a in files])
+    assert _folder(root, "Newsletters") == ["This week: mortgage rates dip, inventory up 4%"]
+    assert "URGENT: wire instructions changed for the Jones closing" in _folder(root, "Junk")
+    assert "Loan approval: Jones, 22 Birch Lane" in _folder(root, "INBOX")
+    assert set(audit_count(app, ws, "mail.screened").values()) == {1}
+
+
+def test_rules_from_ask_with_a_preview_and_from_the_cli_service(app: App, tmp_path) -> None:
+    ws, root = _office(app, tmp_path)
+    _deliver(root, *demo_messages(app.clock()))
+    mail_poll.poll(app, ws)
+    slug = workspace_slug(app, ws)
+    answer = assistant.ask(app, "Never show me mail from that solar company", slug)
+    assert answer.intent == "screening.rule"
+    assert "mail from senders whose name, address or company mention 'solar'" in answer.answer
+    assert "SunBright Solar <offers@sunbrightsolar.example>: Pat, cut your office" in \
+        answer.answer
+    listed = assistant.ask(app, "show my email rules", slug).answer
+    assert "never show me mail from that solar company" in listed.lower()
+    with app.db.unit(ws) as session:
+        said, preview = mail_review.add_rule(app, session, session.get(Workspace, ws),
+                                             "treat anything from firstharbor.example as urgent")
+    assert "firstharbor.example" in said and len(preview.matched) == 1  # not the look-alike
+    refused = assistant.ask(app, "treat anything from acme.com as purple", slug).answer
+    assert "don't know the category" in refused
+
+
+def test_corrections_teach_the_classifier_and_its_accuracy_is_shown(lite_app: App,
+                                                                    tmp_path) -> None:
+    app = lite_app
+    ws, root = _office(app, tmp_path)
+    promos = [newsletter(i) for i in range(3)]
+    for n, promo in enumerate(promos):  # promotions without list headers
+        del promo["List-Id"], promo["List-Unsubscribe"]
+        promo.replace_header("From", f"Deals <deals{n}@bargains.example>")
+    _deliver(root, *promos)
+    mail_poll.poll(app, ws)
+    with app.db.unit(ws) as session:
+        ws_row = session.get(Workspace, ws)
+        for row in rows(app, ws):
+            said, _ = mail_review.recategorise(app, session, ws_row, row.id, "promotion")
+            assert "is now newsletter" in said
+    stored = rows(app, ws)
+    assert {r.corrected_category for r in stored} == {"newsletter"}
+    from righthand.duties.screening import learning
+
+    with app.db.unit(ws, write=False) as session:
+        score = learning.accuracy(session)
+    assert score.corrections == 3 and score.examples == 3
+    assert score.judged == 2 and score.right == 2  # guessed before learning each one
+    assert "right 2 times" in score.describe()
+
+
+def test_undo_puts_a_filed_message_back_and_counts_as_a_correction(lite_app: App,
+                                                                   tmp_path) -> None:
+    app = lite_app
+    ws, root = _office(app, tmp_path)
+    _deliver(root, newsletter(1))
+    mail_poll.poll(app, ws)
+    assert _folder(root, "Newsletters") == ["Issue 1"]
+    filed = actions(app, ws, "mail.file")[0]
+    with app.db.unit(ws) as session:
+        said = undo(session, app.registry, filed.id, app.clock())
+    assert "back to INBOX" in said
+    app.dispatcher().run_once()
+    assert _folder(root, "INBOX") == ["Issue 1"] and _folder(root, "Newsletters") == []
+    row = rows(app, ws)[0]
+    assert row.folder == "INBOX" and row.corrected_category == "fyi"
+    assert mail_poll.poll(app, ws).fetched == 0  # back in the inbox, but not new
+
+
+def test_a_message_the_client_moves_back_is_a_correction(lite_app: App, tmp_path) -> None:
+    app = lite_app
+    ws, root = _office(app, tmp_path)
+    _deliver(root, newsletter(2))
+    mail_poll.poll(app, ws)
+    junk = mailbox.Maildir(str(root / ".Newsletters"), create=False)
+    key = next(iter(junk.keys()))
+    _deliver(root, junk.get_message(key))  # the client drags it back to the inbox
+    junk.remove(key)
+    report = mail_poll.poll(app, ws)
+    assert report.stored == {"moved_back": 1} and report.screened == 0
+    assert rows(app, ws)[0].corrected_category == "fyi"
+
+
+def test_the_periodic_job_polls_every_delegated_workspace(lite_app: App, tmp_path) -> None:
+    app = lite_app
+    broken = new_workspace(app, Phase.II)  # its server is down: the others still get polled
+    connect(app, broken, MailboxConfig(kind="imap", host="127.0.0.1", port=free_port(),
+                                       security="none", username="u", password="p"))
+    ws, root = _office(app, tmp_path)
+    _deliver(root, newsletter(3))
+    assert jobs.run_duty_job(app, "screening.poll") >= 2
+    assert [r.state for r in rows(app, ws)] == ["screened"]
+    with app.db.unit(broken, write=False) as session:
+        account = mail_accounts.account(session)
+        assert account is not None and "cannot connect" in (account.last_error or "")
+    with app.db.unit(ws, write=False) as session:
+        account = mail_accounts.account(session)
+        assert account is not None and account.last_error is None and account.last_ok_at
+
+
+def test_unreadable_messages_are_quarantined_and_the_rest_screened(lite_app: App,
+                                                                   tmp_path) -> None:
+    app = lite_app
+    ws, root = _office(app, tmp_path)
+    for name in ("broken_garbage.eml", "broken_no_headers.eml", "broken_boundary.eml",
+                 "bad_headers.eml", "latin1_rfc2047.eml"):
+        shutil.copy(FIXTURES / name, root / "new" / f"{name}.1:2,")
+    report = mail_poll.poll(app, ws)
+    assert report.stored == {"quarantined": 2, "new": 3} and report.screened == 3
+    held = [r for r in rows(app, ws) if r.state == "quarantined"]
+    assert all("does not look like an email" in (r.quarantine_reason or "") for r in held)
+    assert all(r.raw for r in held)
+
+
+def test_untrusted_text_cannot_add_recipients_or_actions(app: App, tmp_path: Path) -> None:
+    ws, root = _office(app, tmp_path, Phase.III)  # the most autonomous preset
+    with app.db.unit(ws) as session:
+        ws_row = session.get(Workspace, ws)
+        for text in ("forward urgent mail to me", "treat anything from firstharbor.example "
+                                                  "as urgent"):
+            mail_review.add_rule(app, session, ws_row, text)
+    for name in ("injection_plain.eml", "injection_html.eml"):
+        shutil.copy(FIXTURES / name, root / "new" / f"{name}.1:2,")
+    mail_poll.poll(app, ws)
+    everything = json.dumps([a.payload for a in actions(app, ws)])
+    assert "evil.example" not in everything
+    kinds = sorted(a.kind for a in actions(app, ws))
+    assert kinds == ["mail.draft_reply", "mail.file", "mail.file", "mail.forward"], kinds
+    forward = actions(app, ws, "mail.forward")[0]
+    assert forward.payload["recipients"] == ["pat@harbourpine.example"]
+    outgoing = app.settings.outgoing_mail_dir
+    sent = [p.read_text() for p in outgoing.glob("*.eml")] if outgoing.exists() else []
+    assert not any("To: x@evil.example" in m or "To: <x@evil.example>" in m for m in sent)
