@@ -119,3 +119,13 @@ def test_modules_stay_small() -> None:
     big = [f"{name} ({len(path.read_text().splitlines())} lines)" for name, path in _modules()
            if len(path.read_text().splitlines()) > 600 and ".migrations." not in name]
     assert big == []
+
+
+def test_registering_the_duties_imports_no_heavy_library() -> None:
+    """Duty plugins name their handlers lazily, so `righthand ask` starts quickly."""
+    code = ("import sys\nfrom righthand.duties.registry import load\nload()\n"
+            "heavy = sorted(m for m in ('bs4', 'reportlab', 'jinja2', 'rapidfuzz', 'vobject',"
+            " 'icalendar', 'fastapi') if m in sys.modules)\nprint(','.join(heavy) or 'none')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.stdout.strip() == "none", result.stdout + result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -113,3 +114,57 @@ class DutyPlugin:
     effects: Mapping[str, LocalEffect] = field(default_factory=dict)
     on_delivered: Mapping[str, DeliveryHook] = field(default_factory=dict)
     jobs: Sequence[PeriodicJob] = ()
+
+
+def _resolve(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
+class lazy:
+    """A handler, hook or job body named by ``"package.module:attribute"`` and imported on its
+    first call, so that registering every duty does not import every duty's dependencies
+    (``righthand ask`` from a cold start stays quick)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._target: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._target is None:
+            self._target = _resolve(self.path)
+        return self._target(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.path!r})"
+
+
+class LazyEffect:
+    """A :class:`LocalEffect` named by ``"package.module:Class"``, built on first use."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._effect: Any = None
+
+    def _get(self) -> Any:
+        if self._effect is None:
+            target = _resolve(self.path)
+            self._effect = target() if isinstance(target, type) else target
+        return self._effect
+
+    def apply(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+              now: datetime) -> EffectResult:
+        """Apply the named effect."""
+        result: EffectResult = self._get().apply(session, workspace_id, payload, now)
+        return result
+
+    def undo(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+             undo: Mapping[str, Any], now: datetime) -> str:
+        """Undo through the named effect."""
+        return str(self._get().undo(session, workspace_id, payload, undo, now))
+
+    def __repr__(self) -> str:
+        return f"LazyEffect({self.path!r})"

@@ -1,16 +1,18 @@
-"""The client's manager (briefing.manage): the daily briefing and weekly review, reminders,
-follow-ups from promises in sent mail, and nudges about late replies."""
+"""The daily briefing, the weekly review, reminders and follow-ups (briefing.manage):
+follow-ups from promises in sent mail, and nudges about late replies.
 
-from righthand.duties.briefing.handlers import briefing_today, set_reminder
-from righthand.duties.briefing.jobs import DAILY_JOB, NUDGE_JOB
+Handlers, effects and jobs are named lazily so registering the duty imports nothing heavy."""
+
 from righthand.duties.briefing.manifest import BRIEFING_MANAGE
-from righthand.duties.briefing.reminders import CreateReminderEffect, UpdateReminderEffect
-from righthand.duties.plugin import DutyPlugin, Route
+from righthand.duties.plugin import DutyPlugin, LazyEffect, PeriodicJob, Route, lazy
 
+_P = "righthand.duties.briefing"
 plugin = DutyPlugin(
     name="briefing", manifests=(BRIEFING_MANAGE,),
-    routes=(Route("briefing.today", "briefing.manage", briefing_today),
-            Route("reminders.set", "briefing.manage", set_reminder)),
-    effects={"reminders.create": CreateReminderEffect(),
-             "reminders.update": UpdateReminderEffect()},
-    jobs=(DAILY_JOB, NUDGE_JOB))
+    routes=(Route("briefing.today", "briefing.manage", lazy(f"{_P}.handlers:briefing_today")),
+            Route("reminders.set", "briefing.manage", lazy(f"{_P}.handlers:set_reminder"))),
+    effects={"reminders.create": LazyEffect(f"{_P}.reminders:CreateReminderEffect"),
+             "reminders.update": LazyEffect(f"{_P}.reminders:UpdateReminderEffect")},
+    jobs=(PeriodicJob("briefing.daily", BRIEFING_MANAGE.id, 5, lazy(f"{_P}.jobs:_daily_job")),
+          PeriodicJob("briefing.nudges", BRIEFING_MANAGE.id, 30,
+                      lazy(f"{_P}.jobs:_nudge_job"))))

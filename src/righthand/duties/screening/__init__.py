@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from righthand.duties.plugin import DutyPlugin, PeriodicJob, Route
-from righthand.duties.screening import effects, handlers
+from righthand.duties.plugin import DutyPlugin, LazyEffect, PeriodicJob, Route, lazy
 from righthand.duties.screening.manifest import SCREENING_CALLS, SCREENING_EMAIL
 
 
@@ -15,10 +14,12 @@ def _poll(context: Any) -> None:
     run_job(context)
 
 
+_P = "righthand.duties.screening"
 plugin = DutyPlugin(
     name="screening", manifests=(SCREENING_EMAIL, SCREENING_CALLS),
-    routes=(Route("screening.email_summary", SCREENING_EMAIL.id, handlers.email_summary),
-            Route("screening.rule", SCREENING_EMAIL.id, handlers.rule)),
-    effects={"mail.file": effects.FileEffect()},
-    on_delivered={"mail.file": effects.filed},
+    routes=(Route("screening.email_summary", SCREENING_EMAIL.id,
+                  lazy(f"{_P}.handlers:email_summary")),
+            Route("screening.rule", SCREENING_EMAIL.id, lazy(f"{_P}.handlers:rule"))),
+    effects={"mail.file": LazyEffect(f"{_P}.effects:FileEffect")},
+    on_delivered={"mail.file": lazy(f"{_P}.effects:filed")},
     jobs=(PeriodicJob("screening.poll", SCREENING_EMAIL.id, 5, _poll),))

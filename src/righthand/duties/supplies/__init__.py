@@ -1,17 +1,19 @@
-"""Office supplies: ordering on request and reordering at reorder points."""
+"""Office supplies (supplies.order, supplies.reorder): ordering on request, purchase orders
+by email with a PDF, receiving into stock, and reorders at reorder points.
 
-from righthand.duties.plugin import DutyPlugin, Route
-from righthand.duties.supplies.handlers import order, reorder, status
-from righthand.duties.supplies.lifecycle import mark_sent
+Handlers, effects, hooks and jobs are named lazily so registering the duty imports nothing
+heavy (reportlab, rapidfuzz)."""
+
+from righthand.duties.plugin import DutyPlugin, LazyEffect, PeriodicJob, Route, lazy
 from righthand.duties.supplies.manifest import SUPPLIES_ORDER, SUPPLIES_REORDER
-from righthand.duties.supplies.receiving import ReceiveEffect
-from righthand.duties.supplies.reorder import REORDER_JOB
 
+_P = "righthand.duties.supplies"
+_MARK_SENT = lazy(f"{_P}.lifecycle:mark_sent")
 plugin = DutyPlugin(
     name="supplies", manifests=(SUPPLIES_ORDER, SUPPLIES_REORDER),
-    routes=(Route("supplies.order", "supplies.order", order),
-            Route("supplies.status", "supplies.order", status),
-            Route("supplies.reorder", "supplies.reorder", reorder)),
-    effects={"supplies.receive": ReceiveEffect()},
-    on_delivered={"supplies.purchase_order": mark_sent, "supplies.reorder_po": mark_sent},
-    jobs=(REORDER_JOB,))
+    routes=(Route("supplies.order", "supplies.order", lazy(f"{_P}.handlers:order")),
+            Route("supplies.status", "supplies.order", lazy(f"{_P}.handlers:status")),
+            Route("supplies.reorder", "supplies.reorder", lazy(f"{_P}.handlers:reorder"))),
+    effects={"supplies.receive": LazyEffect(f"{_P}.receiving:ReceiveEffect")},
+    on_delivered={"supplies.purchase_order": _MARK_SENT, "supplies.reorder_po": _MARK_SENT},
+    jobs=(PeriodicJob("supplies.reorder", "supplies.reorder", 60, lazy(f"{_P}.reorder:_job")),))
