@@ -201,3 +201,57 @@ def test_untrusted_text_cannot_add_recipients_or_actions(app: App, tmp_path: Pat
     outgoing = app.settings.outgoing_mail_dir
     sent = [p.read_text() for p in outgoing.glob("*.eml")] if outgoing.exists() else []
     assert not any("To: x@evil.example" in m or "To: <x@evil.example>" in m for m in sent)
+
+
+def test_bounces_and_complaints_from_the_mailbox_feed_the_suppression_list(app: App,
+                                                                           tmp_path: Path
+                                                                           ) -> None:
+    """A DSN and an ARF report arriving in the inbox suppress their addresses, once."""
+    from sqlalchemy import select
+
+    from righthand.store.tables import Suppression
+
+    feedback = Path(__file__).resolve().parents[1] / "fixtures" / "feedback"
+    ws, root = _office(app, tmp_path)
+    _deliver(root, (feedback / "dsn_hard_postfix.eml").read_bytes(),
+             (feedback / "arf_complaint.eml").read_bytes(),
+             (feedback / "dsn_soft_delayed.eml").read_bytes())
+    mail_poll.poll(app, ws, dispatch=False)
+    mail_poll.poll(app, ws, dispatch=False)  # a second poll finds nothing new to hand over
+    with app.db.unit(ws, write=False) as session:
+        found = {s.address: s.reason for s in session.scalars(select(Suppression))}
+    assert found == {"emma.wilson@example.org": "hard_bounce",
+                     "sophia.martin@example.com": "complaint"}
+
+
+def test_the_lenders_loan_approval_proposes_moving_the_deal_and_a_forgery_does_not(
+        lite_app: App, tmp_path: Path) -> None:
+    from righthand.store.tables import ActionRow
+
+    app = lite_app
+    from righthand.service.demo import seed
+
+    with app.db.unit(None) as session:
+        ws = seed(session, app.catalog, app.clock(), Phase.III).id
+    root = tmp_path / "maildir"
+    mailbox.Maildir(str(root), create=True)
+    connect(app, ws, MailboxConfig(kind="maildir", maildir_path=str(root)))
+    genuine = [m for m in demo_messages(app.clock()) if "Jones" in str(m["Subject"])
+               and "firstharbor.example" in str(m["From"])]
+    assert genuine, "the demo mailbox has the lender's loan approval"
+    _deliver(root, *genuine)
+    mail_poll.poll(app, ws, dispatch=False)
+    with app.db.unit(ws, write=False) as session:
+        moves = [a for a in session.query(ActionRow).filter_by(kind="sales.update_deal")]
+    assert moves, "a genuine loan approval proposes moving the Jones deal"
+    assert all(a.initiative == "proactive" for a in moves)
+    assert any("Jones" in a.summary for a in moves)
+    forged = [m for m in demo_messages(app.clock()) if "firstharb0r" in str(m["From"]).lower()
+              or "evil" in m.as_string()]
+    if forged:
+        before = len(moves)
+        _deliver(root, *forged)
+        mail_poll.poll(app, ws, dispatch=False)
+        with app.db.unit(ws, write=False) as session:
+            after = session.query(ActionRow).filter_by(kind="sales.update_deal").count()
+        assert after == before

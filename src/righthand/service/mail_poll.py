@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -122,11 +123,43 @@ def sync(app: App, workspace_id: int, live: MailboxReadSession, folder: str,
                                                    mail.uidvalidity, mail.uid, mail.raw,
                                                    app.clock(), inbox_folders)
                 report.stored[outcome] = report.stored.get(outcome, 0) + 1
+                if outcome == "new":
+                    _hand_over(session, workspace_id, mail.raw, app.clock())
             state = session.scalars(select(MailFolderState)
                                     .where(MailFolderState.folder == folder)).one()
             state.last_uid = max(state.last_uid, *batch)
             state.synced_at = app.clock()
         report.fetched += len(fetched)
+
+
+def _deal_moves(session: Any, row: MailMessage, job: Any) -> list[Any]:
+    """What a genuine message from a deal's party says about the deal ("the loan is approved")
+    becomes a proposed stage move -- only when sales tracking is delegated, and never from mail
+    that screening judged spam or phishing (a forged lender must not move a deal)."""
+    if not job.setting("sales.track").enabled or row.category in {"spam", "phishing"}:
+        return []
+    from righthand.duties.sales.reading import proposals_from_message
+
+    facts = row.facts or {}
+    return proposals_from_message(session, text=str(facts.get("text") or ""),
+                                  sender=row.from_address, subject=row.subject,
+                                  message_id=row.message_id)
+
+
+def _hand_over(session: Any, workspace_id: int, raw: bytes, now: datetime) -> None:
+    """Give a newly stored message to the duties that read machine-made mail, in the same
+    transaction that stored it (so exactly once): bounce and complaint reports feed the
+    suppression list; calendar replies (iTIP REPLY) update attendees' answers."""
+    from righthand.duties.appointments.itip import process_itip_reply
+    from righthand.duties.lists.feedback import process_feedback
+
+    feedback = process_feedback(session, raw, now)
+    if feedback.kind == "none" and b"text/calendar" in raw:
+        outcome = process_itip_reply(session, raw, now)
+        if outcome.status == "recorded":
+            audit.append(session, workspace_id, "assistant", "calendar.reply_recorded",
+                         outcome.uid, {"attendee": outcome.attendee,
+                                       "partstat": outcome.partstat}, at=now)
 
 
 def _relocate(session: Any, live: MailboxReadSession, folder: str, uidvalidity: int) -> None:
@@ -173,6 +206,7 @@ def screen_pending(app: App, workspace_id: int, report: PollReport | None = None
             if done is None:
                 continue
             row, actions = done
+            actions = [*actions, *_deal_moves(session, row, job)]
             proposed_ids = []
             for action in actions:
                 proposed = executor.propose(session, workspace_id, action, job, app.catalog,
