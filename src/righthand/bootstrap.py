@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from righthand.config import Settings, load_settings
-from righthand.conversation.patterns import PatternUnderstander
+from righthand.conversation.engine import OfflineUnderstander
 from righthand.conversation.understanding import Understander
 from righthand.duties import registry as duty_registry
 from righthand.duties.plugin import DutyPlugin
@@ -81,11 +81,14 @@ def build(settings: Settings | None = None, *, plugins: Iterable[DutyPlugin] | N
           create_schema: bool = False) -> App:
     """Assemble an :class:`App`; with ``create_schema`` run migrations, else check the schema."""
     settings = settings or load_settings()
+    from righthand import secrets
+
+    secrets.use_settings(settings)  # sealed credentials use this installation's key
     engine = make_engine(settings.database_url)
     if create_schema:
         migrate(engine)
     else:
         ensure_schema(engine)
     return App(settings=settings, db=Database(engine), registry=duty_registry.load(plugins),
-               understander=PatternUnderstander(), clock=clock, mail=mail)
+               understander=OfflineUnderstander(), clock=clock, mail=mail)
 

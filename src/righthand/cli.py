@@ -12,10 +12,13 @@ import typer
 
 from righthand.commands import briefing as briefing_commands
 from righthand.commands import calendar, common, contacts, mailings, supplies
+from righthand.commands import calls as calls_commands
 from righthand.commands import deals as deals_commands
 from righthand.commands import lists as lists_commands
 from righthand.commands import mail as mail_commands
+from righthand.commands import ops as ops_commands
 from righthand.commands import remind as remind_commands
+from righthand.commands import status as status_commands
 from righthand.commands import users as users_commands
 from righthand.errors import BadInput, RighthandError
 
@@ -64,8 +67,16 @@ app.add_typer(contacts.app, name="contacts")
 app.add_typer(lists_commands.app, name="lists")
 app.add_typer(lists_commands.suppression_app, name="suppression")
 app.add_typer(mail_commands.app, name="mail")
+app.add_typer(calls_commands.app, name="calls")
 app.add_typer(users_commands.app, name="users")
 app.command("serve")(users_commands.serve)
+app.command("status")(status_commands.status)
+# Operating the installation (backup, restore, export, deletion, secrets).
+app.command("backup")(ops_commands.backup)
+app.command("restore")(ops_commands.restore)
+app.add_typer(ops_commands.workspaces_app, name="workspaces")
+app.add_typer(ops_commands.secrets_app, name="secrets")
+app.add_typer(ops_commands.installation_app, name="installation")
 
 
 # -- setting up ---------------------------------------------------------------------------------
@@ -149,12 +160,12 @@ def understand(text: str,
     """Show how a request is understood (touches no workspace)."""
     from datetime import UTC
 
-    from righthand.conversation.patterns import PatternUnderstander
+    from righthand.conversation.engine import OfflineUnderstander
     from righthand.service.workspaces import check_timezone
 
     check_timezone(tz)
     moment = _parse_now(now) if now else datetime.now(UTC)
-    result = PatternUnderstander().understand(text, moment, tz)
+    result = OfflineUnderstander().understand(text, moment, tz)
     typer.echo(json.dumps(result.as_json(), ensure_ascii=False) if as_json else result.intent)
 
 
@@ -529,11 +540,14 @@ def outbox_mark_sent(entry: int) -> None:
 
 
 @app.command()
-def worker(threads: Annotated[int, typer.Option(help="Huey worker threads.")] = 2) -> None:
+def worker(threads: Annotated[int, typer.Option(help="Huey worker threads.")] = 2,
+           scheduler: Annotated[bool, typer.Option(
+               help="Also start periodic jobs (any number of workers may; each run is claimed "
+                    "once).")] = True) -> None:
     """Run background work: outbox delivery and every periodic job."""
     from righthand.service.jobs import run_worker
 
-    run_worker(_build(), workers=threads)
+    run_worker(_build(), workers=threads, periodic=scheduler)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,13 @@ class ServiceUnavailable(RetryLater):
     """A server (mail, calendar, database, queue) did not answer or refused for now."""
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer, dropped the connection or is out of space: the unit of work
+    was rolled back whole, so doing it again later is safe."""
+
+    hint = "It will be retried automatically; nothing is lost. If it lasts, check the database."
+
+
 class ClientMustAct(RighthandError):
     """Only the client or an admin can fix this; the hint says how."""
 

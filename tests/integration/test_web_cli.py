@@ -27,6 +27,20 @@ def _rh(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def _healthy(base: str, seconds: float) -> bool:
+    """True once the server answers /healthz (the workers may import slowly on a busy machine:
+    the port opens before they serve)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_open("127.0.0.1", int(base.rsplit(":", 1)[1])):
+            try:
+                return httpx.get(f"{base}/healthz", timeout=10).json() == {"status": "ok"}
+            except httpx.TimeoutException:
+                continue
+        time.sleep(0.1)
+    return False
+
+
 def test_users_and_serve(tmp_path):
     env = _env(tmp_path)
     _rh(env, "init", "--client", "Pat Lee", "--name", "office", "--phase", "II")
@@ -45,11 +59,8 @@ def test_users_and_serve(tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while not port_open("127.0.0.1", port) and time.monotonic() < deadline:
-            time.sleep(0.1)
         base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
+        assert _healthy(base, seconds=60), "serve did not answer /healthz within 60 s"
         me = httpx.get(f"{base}/api/me", headers={"Authorization": f"Bearer {token}"}).json()
         assert me["username"] == "pat" and me["scopes"] == ["read"]
         assert httpx.get(f"{base}/login").status_code == 200

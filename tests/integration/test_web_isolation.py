@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from righthand.policy.duties import Phase
+from righthand.service import demo_mail
 from righthand.store import tables
 from righthand.store.tables import ApiToken, User, Workspace
 from righthand.web import tokens
@@ -40,7 +41,7 @@ ID_SOURCES: dict[str, str] = {
 PLAIN_PARAMS: dict[str, str] = {"duty": "lists.maintain", "index": "0"}
 # Routes anyone may reach (their own protection: login CSRF, signed tokens).
 PUBLIC = re.compile(r"^/(login|login/totp|healthz|api/openapi\.json|static|unsubscribe/\{token\}"
-                    r"|confirm/\{token\})$")
+                    r"|confirm/\{token\}|hooks/twilio/\{slug\}/\{step\}|appointment/\{token\})$")
 # Signed-in routes that belong to no workspace.
 ACCOUNT_WIDE = {"/", "/logout"}
 SAMPLES = ("approve", "reject", "pending", "decided", "II", "ask", "reactive", "1")
@@ -147,6 +148,19 @@ def two_offices(app, monkeypatch):
         assert answer["actions"][0]["decision"] == "ask"
         web.post(f"/w/{office.slug}/settings/tokens",
                  data={"csrf_token": token, "name": "t", "scopes": list(tokens.SCOPES)})
+        imported = web.post(f"/w/{office.slug}/contacts/import", data={"csrf_token": token},
+                            files={"file": ("p.csv", b"Name,Email\nAl,al@example.com\n")},
+                            follow_redirects=False)
+        assert imported.status_code == 303, imported.text
+        demo_mail.seed(app, office.workspace_id, office.slug, app.clock())
+        ruled = web.post(f"/w/{office.slug}/inbox/rules",
+                         data={"csrf_token": token, "text": "treat anything from a.example "
+                                                            "as urgent"})
+        assert ruled.status_code == 200, ruled.text
+        item = _row_id(app, office.workspace_id, "ItemRow")
+        ordered = web.post(f"/w/{office.slug}/supplies/items/{item}/order",
+                           data={"csrf_token": token, "quantity": "1"})
+        assert ordered.status_code == 200, ordered.text
     return ours, theirs
 
 

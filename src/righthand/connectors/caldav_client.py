@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from righthand import netguard
 from righthand.errors import BadCredentials, BadInput, ServiceUnavailable
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/",
@@ -78,6 +79,8 @@ class CalDavServer:
                  headers: dict[str, str] | None = None) -> Any:
         from caldav.lib import error
 
+        # The server chooses the hrefs: one pointing off this server must pass the URL guard.
+        netguard.check_followed(self.base, self.absolute(url), what="CalDAV URL")
         try:
             return self._client.request(url, method, body, headers or {})
         except error.AuthorizationError as exc:
@@ -112,6 +115,7 @@ class CalDavServer:
                 name = cal.get_display_name() or str(cal.url).rstrip("/").rsplit("/", 1)[-1]
             except Exception:
                 name = str(cal.url).rstrip("/").rsplit("/", 1)[-1]
+            netguard.check_followed(self.base, str(cal.url), what="CalDAV calendar")
             out.append(RemoteCalendar(str(cal.url), str(name)))
         return out
 

@@ -1,8 +1,9 @@
 """Fetching a published calendar (ICS subscription) without becoming an SSRF tool.
 
-A subscription URL is typed by the client but could point anywhere: this refuses every address
-that is not public (loopback, private, link-local, multicast, reserved, the cloud metadata
-address) *after* resolving the name, connects to exactly the address it checked (no second
+A subscription URL is typed by the client but could point anywhere: the shared guard
+(``righthand.netguard``) refuses every address that is not public (loopback, private, link-local,
+multicast, reserved, the cloud metadata address; the admin's allow-list aside) *after*
+resolving the name; this connects to exactly the address it checked (no second
 lookup a DNS rebinding could change), checks every redirect the same way, and bounds time and
 size. Reading only: it changes nothing in the world.
 """
@@ -10,13 +11,13 @@ size. Reading only: it changes nothing in the world.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from righthand import netguard
 from righthand.errors import BadInput, ServiceUnavailable
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -32,22 +33,10 @@ class Fetched:
     url: str
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ServiceUnavailable(f"cannot resolve {host}: {exc}") from exc
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def public(address: str) -> bool:
-    """True only for globally routable unicast addresses."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_global) and not (ip.is_multicast or ip.is_reserved or ip.is_loopback
-                                       or ip.is_link_local or ip.is_private)
+# The checks are the installation's one URL guard (righthand.netguard); the names stay here for
+# the callers that know them.
+resolve = netguard.resolve
+public = netguard.public
 
 
 def check(url: str, resolver: Resolver = resolve,
@@ -55,23 +44,12 @@ def check(url: str, resolver: Resolver = resolve,
     """(scheme, host, port, address, path) of a URL that may be fetched; BadInput otherwise."""
     if url.startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    if urlsplit(url).scheme not in {"http", "https"}:
         raise BadInput(f"not a calendar URL: {url!r}",
                        hint="Use an https:// (or webcal://) address of a published calendar.")
-    if parts.username or parts.password:
-        raise BadInput("subscription URLs may not carry credentials")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = resolver(parts.hostname, port)
-    refused = [a for a in addresses if not allow(a)]
-    if refused or not addresses:
-        raise BadInput(f"{parts.hostname} resolves to an address that is not public "
-                       f"({', '.join(refused) or 'none'}); Righthand only fetches public "
-                       "calendars", hint="Use the calendar's public https:// address.")
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
-    return parts.scheme, parts.hostname, port, addresses[0], path
+    found = netguard.check_url(url, what="calendar subscription", resolver=resolver,
+                               allow=allow)
+    return found.scheme, found.host, found.port, found.address, found.path
 
 
 class _Pinned(http.client.HTTPSConnection):

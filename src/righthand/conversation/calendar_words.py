@@ -18,8 +18,9 @@ _WD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
 _TIME = (r"(?:noon|midday|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock)?)")
 
 _AGENDA = re.compile(r"\b(what'?s|what is|anything|show me|read me|how does|what do i have|"
-                     r"what have i got)\b.*\b(calendar|schedule|agenda|diary|on\b|my day|"
-                     r"my week|look)|^\s*(agenda|calendar|schedule)\b", re.I)
+                     r"what have i got)\b.*\b(calendar|schedule|agenda|diary|my day|my week|"
+                     r"on\s*(?:today|tonight|tomorrow|tmrw|for\b|this|next|the\s+\d|\w+day|"
+                     r"[?.!]*$)|look)|^\s*(agenda|calendar|schedule)\b", re.I)
 _FREE_AT = re.compile(rf"^(?:am i|are we|is pat)\s+(?:free|available|busy)\b(?P<rest>.*?\bat\s+"
                       rf"{_TIME}.*)$", re.I)
 _FREE_TIME = re.compile(r"^(?:when|what time)\s+(?:am i|are we)\s+(?:free|available)\b"
@@ -188,7 +189,8 @@ def understand(text: str, today: date) -> Understanding | None:
         slots.update({f"from_{k}": v for k, v in old.items() if k in {"date", "time"}})
         return Understanding("calendar.move", slots, 0.85)
     match = _CANCEL.match(text)
-    if match and not re.search(r"\b(order|subscription|mailing|newsletter)\b", text, re.I):
+    if match and not re.search(r"\b(order|subscription|mailing|newsletter|list|a line)\b", text,
+                               re.I):
         what = match.group("what")
         slots = {"what": what.strip(), **{f"from_{k}": v for k, v in _when(what, today).items()
                                           if k in {"date", "time"}}}

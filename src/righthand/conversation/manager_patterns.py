@@ -24,7 +24,10 @@ _DEALISH = r"deal|closing|listing|purchase|sale|house|home|contract|account|oppo
 _ADVANCE = re.compile(
     rf"^(?P<subject>.+?\b(?:{_STAGE_WORDS}))\s+(?:is|are|was|has\s+been)\s+(?:all\s+)?"
     r"(?:done|complete|completed|finished|over|through|cleared|approved|signed)" + _END, _I)
-_NOT_DEALS = re.compile(r"\b(?:meeting|appointment|call|event|lunch|dinner|my\s+\d|\d\s*[ap]m)"
+_NOT_DEALS = re.compile(r"\b(?:meeting|appointment|call|event|lunch|dinner|my\s+\d|\d\s*[ap]m|"
+                        r"o'clock|campaign|newsletter|mailing|update|announcement|invite|calls|e-?mails?|"
+                        r"messages|mail|"
+                        r"\d{1,2}(?::\d\d)?)"
                         r"\b", _I)
 _PIPELINE = re.compile(
     r"\b(?:how'?s|how is|how are|show me|what'?s|what is|give me|check)\b.*\b(?:pipeline|"
@@ -165,7 +168,10 @@ def understand(text: str, today: date) -> Understanding | None:
         match = pattern.match(text)
         if match:
             deal = _clean(match.group("deal"))
-            if deal.lower() in {"my day", "today", "tomorrow", "my calendar", "things", "you"}:
+            if deal.lower() in {"my day", "today", "tomorrow", "my calendar", "things", "you",
+                                "it", "business", "everything", "life", "everyone"} or \
+                    re.search(r"\b(?:order|supplies|stock|newsletter|mailing|campaign|inbox|"
+                              r"e-?mails?|calls?|confirmations?)\b", deal, _I):
                 return None
             return Understanding("sales.deal_status", {"deal": deal}, 0.85)
     return _update(text)

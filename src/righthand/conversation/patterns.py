@@ -20,6 +20,7 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _SUBSCRIBE = re.compile(
     rf"^(?:please\s+)?(?:add|put|subscribe|sign up)\s+(?P<name>[^,<]+?)?\s*[,(<]?\s*"
     rf"(?P<email>{_EMAIL})?\s*[)>]?\s*,?\s+(?:to|on)\s+(?:the\s+|my\s+|our\s+)?"
+    rf"(?!(?:my\s+|the\s+)?(?:calendar|diary|schedule|contacts|address book|voicemail)\b)"
     rf"(?P<list>[\w\s'-]+?)(?:\s+(?:mailing\s+)?list)?\s*[.!]?$", re.I)
 _AGENDA = re.compile(
     r"\b(what'?s|what is|anything|show me|read me|how does|what do i have)\b.*"
@@ -30,8 +31,11 @@ _EMAIL_SEND = re.compile(
     r"\s+(?P<message>(?:that|to say|saying)\b.*)$", re.I)
 _APPROVALS = re.compile(r"\b(approv\w*|waiting for me|pending)\b", re.I)
 _PHASE = re.compile(r"\b(phase|what can you do|your duties|job description)\b", re.I)
-_HELP = re.compile(r"^\s*(help|\?|what do you do)\s*[?!.]*$", re.I)
-_SMALLTALK = re.compile(r"^\s*(hi|hello|hey|thanks|thank you|good (morning|afternoon|evening))"
+_HELP = re.compile(r"^\s*(help|\?|what do you do|usage|instructions|manual|tutorial|examples)"
+                   r"\s*(please|pls)?\s*[?!.]*$", re.I)
+_SMALLTALK = re.compile(r"^\s*(hi|hiya|hello|hey|yo|thanks|thank you|ta|cheers|bye|goodbye|"
+                        r"see (you|ya)|(good )?(morning|afternoon|evening|night)|perfect|"
+                        r"great|nice|brilliant|lovely|excellent|awesome|well done)"
                         r"\b[\s\w,!.]*$", re.I)
 
 
@@ -224,7 +228,8 @@ def _mailings(text: str) -> Understanding | None:
     return None
 
 
-def _strip_name(text: str, assistant: str) -> str:
+def strip_name(text: str, assistant: str) -> str:
+    """``text`` without the assistant's name as a greeting or sign-off."""
     cleaned = re.sub(rf"^\s*(hey|hi|ok|okay)?\s*,?\s*{re.escape(assistant)}\s*[,:]?\s*", "",
                      text.strip(), flags=re.I)
     return re.sub(rf"\s*,?\s*{re.escape(assistant)}\s*([?.!]*)\s*$", r"\1", cleaned, flags=re.I)
@@ -267,7 +272,7 @@ class PatternUnderstander:
     def understand(self, text: str, now: datetime, tz: str,
                    assistant_name: str = "Jane") -> Understanding:
         """Classify ``text`` and fill its slots."""
-        cleaned = _strip_name(text, assistant_name)
+        cleaned = strip_name(text, assistant_name)
         today = now.astimezone(ZoneInfo(tz)).date()
         # -- email: digest and screening rules (screening.email) ----------------------------
         mail = mail_words.understand(cleaned)
@@ -278,7 +283,9 @@ class PatternUnderstander:
         if contacts is not None:
             return contacts
         match = _SUBSCRIBE.match(cleaned)
-        if match and (match.group("email") or match.group("name")):
+        if match and (match.group("email") or match.group("name")) and not re.search(
+                r"\b(call|meeting|lunch|appointment|coffee|dinner|viewing)s?\b",
+                match.group("name") or "", re.I):
             slots = {"list": match.group("list").strip()}
             if match.group("name"):
                 slots["contact"] = match.group("name").strip().strip(",")

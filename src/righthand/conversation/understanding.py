@@ -14,6 +14,14 @@ class Understanding:
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
     confidence: float = 1.0
+    #: the duty route that handles it when more specific than ``intent`` (calendar.free_at for
+    #: calendar.availability, supplies.reorder for supplies.order, ...); "" means ``intent``
+    route: str = ""
+
+    @property
+    def handler(self) -> str:
+        """The route name the duty registry knows this request by."""
+        return self.route or self.intent
 
     def as_json(self) -> dict[str, Any]:
         """The public JSON form (``righthand understand --json``)."""

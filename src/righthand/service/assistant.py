@@ -59,9 +59,9 @@ def ask(app: App, text: str, workspace: str | None = None, actor: str = "client"
         ws = workspaces.resolve(session, workspace)
         session.info["workspace_id"] = ws.id
         understood = app.understander.understand(text, now, ws.timezone, ws.assistant_name)
-        audit.append(session, ws.id, actor, "request.received", understood.intent,
+        audit.append(session, ws.id, actor, "request.received", understood.handler,
                      {"text": text, "slots": understood.slots}, at=now)
-        answer = _answer(app, session, ws, text, understood.intent, understood.slots, actor)
+        answer = _answer(app, session, ws, text, understood.handler, understood.slots, actor)
         answer.confidence = understood.confidence
     allowed = [a.id for a in answer.actions if a.decision == "allow"]
     if allowed:

@@ -101,6 +101,9 @@ def seed(session: Session, catalog: DutyCatalog, now: datetime,
     _mailing(session, wid, newsletter.id, now, by_email)
     _supplies(session, wid)
     _deals(session, wid, now, by_email)
+    from righthand.service import demo_calls
+
+    demo_calls.seed(session, wid, now)
     session.flush()
     return ws
 

@@ -230,11 +230,37 @@ class Dispatcher:
             self._fail(entry_id, exc, report)
 
     # -- mail ---------------------------------------------------------------------------------
+    def _own_smtp(self, workspace_id: int) -> tuple[MailSender, str | None] | None:
+        """The workspace's own SMTP server (``righthand mail connect --smtp-host``), if any."""
+        with self.db.unit(workspace_id, write=False) as session:
+            row = mail_accounts.account(session)
+            if row is None or not row.smtp_host:
+                return None
+            return factory.account_sender(row.smtp_host, row.smtp_port, row.smtp_security,
+                                          row.smtp_username, row.smtp_password), row.address
+
     def _deliver_mail(self, entry_ids: list[int], report: DispatchReport) -> None:
+        """Per workspace: its own SMTP server when set, else the installation's (the
+        RIGHTHAND_SMTP_URL server, or the .eml folder)."""
+        groups: dict[int, list[int]] = {}
+        for entry_id in entry_ids:
+            try:
+                groups.setdefault(self._workspace_of(entry_id), []).append(entry_id)
+            except ClientMustAct:
+                continue  # the entry vanished (its workspace was deleted)
+        for workspace_id, ids in groups.items():
+            own = self._own_smtp(workspace_id)
+            if own is None:
+                self._deliver_with(self.mail, ids, report, None)
+            else:
+                self._deliver_with(own[0], ids, report, own[1])
+
+    def _deliver_with(self, sender: MailSender, entry_ids: list[int], report: DispatchReport,
+                      from_address: str | None) -> None:
         try:
-            with self.mail.open() as mail_session:
+            with sender.open() as mail_session:
                 for entry_id in entry_ids:
-                    self._send_one(mail_session, entry_id, report)
+                    self._send_one(mail_session, entry_id, report, from_address)
         except RetryLater as exc:
             for entry_id in entry_ids:
                 if entry_id not in report.delivered + report.failed + report.uncertain + \
@@ -248,7 +274,7 @@ class Dispatcher:
                     report.retrying.append(entry_id)
 
     def _send_one(self, mail_session: MailSession, entry_id: int,
-                  report: DispatchReport) -> None:
+                  report: DispatchReport, from_address: str | None = None) -> None:
         now = self.clock()
         workspace_id = self._workspace_of(entry_id)
         with self.db.unit(workspace_id) as session:
@@ -259,7 +285,7 @@ class Dispatcher:
             ws = session.get(Workspace, workspace_id)
             if entry is None or row is None or ws is None:
                 return
-            sender = self.settings.mail_from or "assistant@righthand.local"
+            sender = from_address or self.settings.mail_from or "assistant@righthand.local"
             message = messages.build(row.payload, sender_name=ws.client_name,
                                      sender_address=sender,
                                      idempotency_key=entry.idempotency_key, now=now)

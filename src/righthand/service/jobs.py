@@ -2,28 +2,45 @@
 
 The outbox table stays the source of truth for what must be delivered; the queue only carries
 work to a worker. ``righthand worker`` runs the Huey consumer (periodic jobs: the outbox sweep,
-approval expiry, and every job a duty registers) next to a dispatcher loop that picks up new
-outbox entries within a second.
+approval expiry, calendar sync and every job a duty registers) next to a dispatcher loop that
+picks up new outbox entries within a second.
+
+Periodic work runs **once per (job, workspace, period)** however many workers there are: every
+run is claimed in ``job_runs`` first (:mod:`righthand.service.job_runs`). On RedisHuey the
+periodic task *fans out* -- it enqueues one task per due workspace, so the work spreads over
+every worker -- and a catch-up task each minute offers again whatever a dead worker dropped.
+On the embedded SqliteHuey the periodic task runs the workspaces itself, as one machine would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from righthand.errors import Bug
-from righthand.service import approvals, workspaces
-from righthand.store.tables import Workspace
+from righthand.errors import Bug, DatabaseUnavailable, RetryLater, RighthandError
+from righthand.service import approvals, health, job_runs, workspaces
+from righthand.store.tables import JobDuty, Workspace
 
 if TYPE_CHECKING:
     from huey import Huey
 
     from righthand.bootstrap import App
     from righthand.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Which connection a job speaks through, so its failures reach connection_health.
+CONNECTOR_OF = {"screening.poll": "imap", "calendar.sync": "caldav"}
+CALENDAR_SYNC = "calendar.sync"
+SUBSCRIPTIONS = "calendar.subscriptions"
+KEEP_RUNS = timedelta(days=2)
 
 
 def make_huey(settings: Settings, immediate: bool = False) -> Huey:
@@ -56,6 +73,38 @@ def every(minutes: int) -> Callable[[datetime], bool]:
     return due
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic job as the worker runs it: per workspace (where ``duty`` is on, or every
+    workspace when it is None), in the workspace's transaction unless ``own_units``."""
+
+    name: str
+    minutes: int
+    run: Callable[[dict[str, Any]], Any]
+    duty: str | None = None
+    own_units: bool = False  # the body opens its own units (network I/O outside transactions)
+
+
+def _sync_one(context: dict[str, Any]) -> None:
+    app: App = context["app"]
+    report = app.dispatcher().sync_calendars(context["workspace_id"])
+    if report.errors:
+        raise RetryLater(report.errors[0])
+
+
+def schedules(app: App) -> dict[str, Schedule]:
+    """Every per-workspace periodic job: the duties' and calendar sync (when configured)."""
+    found = {job.name: Schedule(job.name, job.minutes, job.run, job.duty)
+             for job in app.registry.jobs}
+    if app.settings.caldav_url:
+        found[CALENDAR_SYNC] = Schedule(CALENDAR_SYNC, 15, _sync_one, None, own_units=True)
+    return found
+
+
+def _lease(app: App) -> timedelta:
+    return timedelta(seconds=max(60, app.settings.dispatch_lease_seconds))
+
+
 def expire_approvals(app: App) -> int:
     """Retire expired approvals in every workspace; returns how many."""
     total = 0
@@ -68,7 +117,8 @@ def expire_approvals(app: App) -> int:
 
 
 def run_duty_job(app: App, name: str) -> int:
-    """Run periodic job ``name`` for every workspace whose job description has its duty on."""
+    """Run periodic job ``name`` now for every workspace whose job description has its duty on
+    (a manual run: no period is claimed, so the scheduled run still happens)."""
     job = next(j for j in app.registry.jobs if j.name == name)
     ran = 0
     with app.db.unit(None, write=False) as session:
@@ -81,13 +131,151 @@ def run_duty_job(app: App, name: str) -> int:
     return ran
 
 
-def register(huey: Huey, app: App) -> dict[str, Any]:
-    """Register Righthand's tasks on ``huey``; returns them by name."""
-    from huey import crontab
+def candidates(app: App, schedule: Schedule, period: datetime) -> list[int]:
+    """Workspaces that should run ``schedule`` in ``period`` and have not yet."""
+    with app.db.unit(None, write=False) as session:
+        if schedule.duty is None:
+            ids = set(session.scalars(select(Workspace.id)))
+        else:  # a duty the job description does not name is off
+            ids = set(session.scalars(select(JobDuty.workspace_id).where(
+                JobDuty.duty == schedule.duty, JobDuty.autonomy != "off")
+                .execution_options(all_workspaces=True)))
+        ids -= job_runs.done_workspaces(session, schedule.name, period)
+    return sorted(ids)
+
+
+def run_claimed(app: App, name: str, workspace_id: int, period: datetime) -> bool:
+    """Run job ``name`` for one workspace and period unless another worker has or does;
+    True when this call ran it."""
+    from righthand.service.dispatcher import _owner_alive, this_process
+
+    schedule = schedules(app).get(name)
+    if schedule is None:
+        return False  # a job of a plugin this worker does not have
+    owner, now = this_process(), app.clock()
+    if not job_runs.claim(app.db, name, workspace_id, period, owner, now, _lease(app),
+                          _owner_alive):
+        return False
+    context: dict[str, Any] = {"app": app, "workspace_id": workspace_id,
+                               "period_start": period}
+    connector = CONNECTOR_OF.get(name)
+    try:
+        if schedule.own_units:
+            failure: RighthandError | None = None
+            try:
+                schedule.run(context)
+            except DatabaseUnavailable:
+                raise
+            except RighthandError as exc:  # the connection failed: told, tried next period
+                failure = exc
+            with app.db.unit(workspace_id) as session:
+                if connector:
+                    _health(session, workspace_id, connector, failure, app.clock())
+                job_runs.finish(session, name, workspace_id, period, owner, app.clock())
+            return True
+        with app.db.unit(workspace_id) as session:
+            ws = session.get(Workspace, workspace_id)
+            if ws is not None and (schedule.duty is None or workspaces.job_description(
+                    session, ws).setting(schedule.duty).enabled):
+                schedule.run({**context, "session": session})
+            if not job_runs.finish(session, name, workspace_id, period, owner, app.clock()):
+                raise RetryLater(f"job {name} for workspace {workspace_id} was taken over")
+        return True
+    except DatabaseUnavailable:
+        _release_quietly(app, name, workspace_id, period, owner)
+        raise
+    except RighthandError as exc:
+        # The unit rolled back: nothing of this run happened; offer it again (catch-up).
+        _release_quietly(app, name, workspace_id, period, owner)
+        log.warning("job %s for workspace %s: %s", name, workspace_id, exc.one_line())
+        return False
+
+
+def _health(session: Any, workspace_id: int, connector: str, failure: RighthandError | None,
+            now: datetime) -> None:
+    if failure is None:
+        health.record_ok(session, workspace_id, connector, now)
+    else:
+        health.record_failure(session, workspace_id, connector, failure, now)
+
+
+def _release_quietly(app: App, name: str, workspace_id: int, period: datetime,
+                     owner: str) -> None:
+    # When the database is down the claim cannot be given back: its lease runs out instead.
+    with contextlib.suppress(RighthandError):
+        job_runs.release(app.db, name, workspace_id, period, owner)
+
+
+def run_period(app: App, name: str, period: datetime, only: list[int] | None = None) -> int:
+    """Run job ``name`` for ``period`` in every due workspace (or ``only`` these), here and
+    now; returns how many runs this call did."""
+    schedule = schedules(app)[name]
+    if only is None:
+        ids = candidates(app, schedule, period)
+    else:  # a batch offered again: skip, in one query, what is already done
+        with app.db.unit(None, write=False) as session:
+            done = job_runs.done_workspaces(session, name, period, only)
+        ids = [ws_id for ws_id in only if ws_id not in done]
+    return sum(1 for ws_id in ids if run_claimed(app, name, ws_id, period))
+
+
+def run_installation_job(app: App, name: str, minutes: int, body: Callable[[], Any]) -> bool:
+    """Run an installation-wide job once per period across all workers."""
+    from righthand.service.dispatcher import _owner_alive, this_process
+
+    period, owner = job_runs.period_of(app.clock(), minutes), this_process()
+    if not job_runs.claim(app.db, name, job_runs.INSTALLATION, period, owner, app.clock(),
+                          _lease(app), _owner_alive):
+        return False
+    try:
+        body()
+    except BaseException:
+        _release_quietly(app, name, job_runs.INSTALLATION, period, owner)
+        raise
+    with app.db.unit(None) as session:
+        job_runs.finish(session, name, job_runs.INSTALLATION, period, owner, app.clock())
+    return True
+
+
+BATCH = 25  # workspaces per queued task: small enough to spread, big enough to be cheap
+
+
+def fan_out(app: App, enqueue: Callable[[str, str, list[int]], Any], name: str,
+            period: datetime) -> int:
+    """Enqueue the due workspaces of job ``name`` in ``period`` in batches; returns how many."""
+    ids = candidates(app, schedules(app)[name], period)
+    for start in range(0, len(ids), BATCH):
+        enqueue(name, period.isoformat(), ids[start:start + BATCH])
+    return len(ids)
+
+
+def catch_up(app: App, enqueue: Callable[[str, str, list[int]], Any]) -> int:
+    """Offer again this period's runs that are not done (a worker died holding them);
+    a run still in a live worker's hands is skipped by its claim. Prunes old claims."""
+    now, offered = app.clock(), 0
+    for schedule in schedules(app).values():
+        offered += fan_out(app, enqueue, schedule.name,
+                           job_runs.period_of(now, schedule.minutes))
+    return offered
+
+
+def register(huey: Huey, app: App, fan_out_work: bool | None = None) -> dict[str, Any]:
+    """Register Righthand's tasks on ``huey``; returns them by name. Periodic jobs fan out
+    over the queue on RedisHuey (``fan_out_work`` None) and run in place on SqliteHuey."""
+    from huey import RedisHuey, crontab
+
+    spread = isinstance(huey, RedisHuey) if fan_out_work is None else fan_out_work
 
     @huey.task(name="righthand.deliver")
     def deliver(action_ids: list[int] | None = None) -> int:
         return len(app.dispatcher().run_once(only=action_ids).delivered)
+
+    @huey.task(name="righthand.run_jobs", retries=3, retry_delay=5)
+    def run_jobs(name: str, period: str, workspace_ids: list[int]) -> int:
+        return run_period(app, name, datetime.fromisoformat(period), only=workspace_ids)
+
+    def enqueue(name: str, period: str, workspace_ids: list[int]) -> Any:
+        return run_jobs(name, period, workspace_ids)
 
     @huey.periodic_task(crontab(minute="*"), name="righthand.sweep")
     def sweep() -> int:
@@ -101,23 +289,38 @@ def register(huey: Huey, app: App) -> dict[str, Any]:
     def calendar_sync() -> int:
         from righthand.service.calendar_sync import refresh_subscriptions
 
-        report = app.dispatcher().sync_calendars()
-        report.merge(refresh_subscriptions(app))
-        return report.pulled + report.pushed
+        run_installation_job(app, SUBSCRIPTIONS, 15, lambda: refresh_subscriptions(app))
+        if CALENDAR_SYNC not in schedules(app):
+            return 0
+        return _periodic(CALENDAR_SYNC)
+
+    @huey.periodic_task(crontab(minute="*"), name="righthand.catch_up")
+    def catch_up_task() -> int:
+        if not spread:
+            return 0  # in place, a period's runs finish in the task that started them
+        job_runs.prune(app.db, app.clock() - KEEP_RUNS)
+        return catch_up(app, enqueue)
+
+    def _periodic(name: str) -> int:
+        period = job_runs.period_of(app.clock(), schedules(app)[name].minutes)
+        if spread:
+            return fan_out(app, enqueue, name, period)
+        return run_period(app, name, period)
 
     tasks: dict[str, Any] = {"deliver": deliver, "sweep": sweep, "expire_approvals": expire,
-                             "calendar_sync": calendar_sync}
+                             "calendar_sync": calendar_sync, "run_jobs": run_jobs,
+                             "catch_up": catch_up_task}
     for job in app.registry.jobs:
         def make(job_name: str) -> Any:
             def run() -> int:
-                return run_duty_job(app, job_name)
+                return _periodic(job_name)
             return run
         tasks[job.name] = huey.periodic_task(every(job.minutes),
                                              name=f"righthand.job.{job.name}")(make(job.name))
     return tasks
 
 
-def run_worker(app: App, workers: int = 2) -> None:
+def run_worker(app: App, workers: int = 2, periodic: bool = True) -> None:
     """Run the consumer and the dispatcher loop until interrupted."""
     from huey.consumer import Consumer
 
@@ -129,6 +332,6 @@ def run_worker(app: App, workers: int = 2) -> None:
                             name="righthand-dispatcher")
     loop.start()
     try:
-        Consumer(huey, workers=workers, periodic=True, worker_type="thread").run()
+        Consumer(huey, workers=workers, periodic=periodic, worker_type="thread").run()
     finally:
         stop.set()

@@ -150,6 +150,7 @@ def _hand_over(session: Any, workspace_id: int, raw: bytes, now: datetime) -> No
     """Give a newly stored message to the duties that read machine-made mail, in the same
     transaction that stored it (so exactly once): bounce and complaint reports feed the
     suppression list; calendar replies (iTIP REPLY) update attendees' answers."""
+    from righthand.duties.appointments import confirm_replies
     from righthand.duties.appointments.itip import process_itip_reply
     from righthand.duties.lists.feedback import process_feedback
 
@@ -160,6 +161,21 @@ def _hand_over(session: Any, workspace_id: int, raw: bytes, now: datetime) -> No
             audit.append(session, workspace_id, "assistant", "calendar.reply_recorded",
                          outcome.uid, {"attendee": outcome.attendee,
                                        "partstat": outcome.partstat}, at=now)
+            answered = confirm_replies.from_itip(session, outcome.uid, outcome.attendee,
+                                                 outcome.partstat, now)
+            _answered(session, workspace_id, answered, "calendar reply", now)
+    elif feedback.kind == "none":
+        _answered(session, workspace_id, confirm_replies.from_mail(session, raw, now),
+                  "email reply", now)
+
+
+def _answered(session: Any, workspace_id: int, answered: Any, via: str,
+              now: datetime) -> None:
+    """Audit an attendee's answer to an appointment confirmation."""
+    if answered is not None:
+        audit.append(session, workspace_id, "attendee", "appointment.answered",
+                     answered.attendee, {"answer": answered.answer, "status": answered.status,
+                                         "via": via, "task_id": answered.task_id}, at=now)
 
 
 def _relocate(session: Any, live: MailboxReadSession, folder: str, uidvalidity: int) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from righthand.errors import ServiceUnavailable
+from righthand.errors import DatabaseUnavailable
 from righthand.store import scoping
 
 
@@ -18,6 +19,11 @@ class ScopedSession(Session):
 
 
 scoping.install(ScopedSession)
+
+
+def _rollback_quietly(session: Session) -> None:
+    with contextlib.suppress(DBAPIError):  # the connection is gone; the pool discards it
+        session.rollback()
 
 
 class Database:
@@ -32,14 +38,19 @@ class Database:
         """A transaction scoped to ``workspace_id``; commits on success, rolls back on error."""
         session = self._factory()
         session.info[scoping.WORKSPACE_KEY] = workspace_id
-        if write:
-            session.connection(execution_options={"righthand_write": True})
         try:
+            if write:
+                session.connection(execution_options={"righthand_write": True})
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise ServiceUnavailable(f"the database is unavailable: {exc.orig}") from exc
+        except (OperationalError, DBAPIError) as exc:
+            # A dropped connection (server restarted, backend terminated) or a full disk: the
+            # transaction is gone whole, so the caller may simply try again later.
+            if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                session.rollback()
+                raise
+            _rollback_quietly(session)
+            raise DatabaseUnavailable(f"the database is unavailable: {exc.orig}") from exc
         except BaseException:
             session.rollback()
             raise

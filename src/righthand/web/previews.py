@@ -140,6 +140,11 @@ def _email(row: ActionRow, sender: Sender, now: datetime) -> EmailPreview | None
     return EmailPreview(headers, body_text, body_html, files)
 
 
+def email_preview(row: ActionRow, sender: Sender, now: datetime) -> EmailPreview | None:
+    """The email ``row`` will send, built as the dispatcher builds it (None if it cannot be)."""
+    return _email(row, sender, now)
+
+
 def _event(payload: Mapping[str, Any]) -> dict[str, str] | None:
     start = payload.get("starts_at") or payload.get("start")
     if not isinstance(start, str) or not (payload.get("summary") or payload.get("title")):

@@ -1,16 +1,25 @@
-"""The appointments plugin: confirmations (manifest only, for now) and scheduling."""
+"""The appointments plugin: confirmations and scheduling."""
 
 from __future__ import annotations
 
 from righthand.duties.appointments import scheduling
 from righthand.duties.appointments.manifest import APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE
-from righthand.duties.plugin import DutyPlugin, Route
+from righthand.duties.plugin import DutyPlugin, LazyEffect, PeriodicJob, Route, lazy
 
+_C = "righthand.duties.appointments.confirm_answers"
 plugin = DutyPlugin(
     name="appointments", manifests=(APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE),
     routes=(Route("appointments.schedule", "appointments.schedule", scheduling.schedule),
             Route("appointments.propose", "appointments.schedule", scheduling.propose),
-            Route("appointments.choose", "appointments.schedule", scheduling.choose)),
-    effects={"appointments.hold": scheduling.HoldEffect()},
+            Route("appointments.choose", "appointments.schedule", scheduling.choose),
+            Route("appointments.status", APPOINTMENTS_CONFIRM.id, lazy(f"{_C}:status")),
+            Route("appointments.confirm", APPOINTMENTS_CONFIRM.id,
+                  lazy(f"{_C}:confirm_request"))),
+    effects={"appointments.hold": scheduling.HoldEffect(),
+             "appointments.mark_attendance": LazyEffect(f"{_C}:MarkAttendance")},
     on_delivered={"appointments.book": scheduling.after_booking,
-                  "appointments.propose_slots": scheduling.after_proposal})
+                  "appointments.propose_slots": scheduling.after_proposal,
+                  "appointments.send_confirmation": lazy(
+                      "righthand.duties.appointments.confirm:delivered")},
+    jobs=(PeriodicJob("appointments.confirm", APPOINTMENTS_CONFIRM.id, 15,
+                      lazy("righthand.duties.appointments.confirm_job:job_body")),))

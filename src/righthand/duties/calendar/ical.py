@@ -96,13 +96,30 @@ def parse(text: str) -> Any:
 
     try:
         return icalendar.Calendar.from_ical(strip_known_zones(text))
-    except (ValueError, IndexError, KeyError) as exc:
+    except Exception as exc:  # the parser's errors on broken input are of many kinds
         raise BadInput(f"not a valid iCalendar object: {exc}",
                        hint="Check that the file is an .ics export of a calendar.") from exc
 
 
+def _unreadable(exc: Exception) -> BadInput:
+    # icalendar and recurring-ical-events raise many kinds of errors on broken values (a
+    # DTSTART that is not a date, a DURATION that is not one): one documented error instead.
+    return BadInput(f"an event cannot be read: {type(exc).__name__}: {str(exc)[:200]}",
+                    hint="Check that the file is an .ics export of a calendar.")
+
+
 def read(text: str, floating: ZoneInfo) -> Resource | None:
-    """The resource in ``text`` (None when it holds no event, e.g. only a VTODO)."""
+    """The resource in ``text`` (None when it holds no event, e.g. only a VTODO); BadInput
+    when it cannot be read."""
+    try:
+        return _read(text, floating)
+    except BadInput:
+        raise
+    except Exception as exc:
+        raise _unreadable(exc) from exc
+
+
+def _read(text: str, floating: ZoneInfo) -> Resource | None:
     quick = quick_read(text, floating)
     if quick is not None:
         start, end = quick["start"], quick["end"]
@@ -213,7 +230,18 @@ def _last_end(calendar: Any, master: Any, floating: tzinfo,
 
 def instances(text: str, start: datetime, end: datetime, floating: ZoneInfo,
               me: frozenset[str], calendar: Any = None) -> list[Instance]:
-    """Every occurrence overlapping [start, end), overrides and exclusions applied."""
+    """Every occurrence overlapping [start, end), overrides and exclusions applied; BadInput
+    when the resource cannot be read."""
+    try:
+        return _instances(text, start, end, floating, me, calendar)
+    except BadInput:
+        raise
+    except Exception as exc:
+        raise _unreadable(exc) from exc
+
+
+def _instances(text: str, start: datetime, end: datetime, floating: ZoneInfo,
+               me: frozenset[str], calendar: Any = None) -> list[Instance]:
     import recurring_ical_events
 
     parsed = calendar if calendar is not None else parse(text)

@@ -1,8 +1,8 @@
 """Email on the client's behalf (email.send)."""
 
-from righthand.duties.email.compose import send
 from righthand.duties.email.manifest import EMAIL_SEND
-from righthand.duties.plugin import DutyPlugin, Route
+from righthand.duties.plugin import DutyPlugin, Route, lazy
 
 plugin = DutyPlugin(name="email", manifests=(EMAIL_SEND,),
-                    routes=(Route("email.send", "email.send", send),))
+                    routes=(Route("email.send", "email.send",
+                                  lazy("righthand.duties.email.compose:send")),))

@@ -19,7 +19,9 @@ plugin = DutyPlugin(
     name="screening", manifests=(SCREENING_EMAIL, SCREENING_CALLS),
     routes=(Route("screening.email_summary", SCREENING_EMAIL.id,
                   lazy(f"{_P}.handlers:email_summary")),
-            Route("screening.rule", SCREENING_EMAIL.id, lazy(f"{_P}.handlers:rule"))),
+            Route("screening.rule", SCREENING_EMAIL.id, lazy(f"{_P}.handlers:rule")),
+            Route("screening.calls_summary", SCREENING_CALLS.id,
+                  lazy(f"{_P}.call_answers:calls_summary"))),
     effects={"mail.file": LazyEffect(f"{_P}.effects:FileEffect")},
     on_delivered={"mail.file": lazy(f"{_P}.effects:filed")},
     jobs=(PeriodicJob("screening.poll", SCREENING_EMAIL.id, 5, _poll),))

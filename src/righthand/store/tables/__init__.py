@@ -11,6 +11,13 @@ from righthand.store.tables.calendar import (
     EventOccurrence,
     EventRow,
 )
+from righthand.store.tables.calls import (
+    AppointmentConfirmation,
+    CallRow,
+    CallRule,
+    PhoneLine,
+    WebhookMark,
+)
 from righthand.store.tables.contacts import (
     ContactEmail,
     ContactPhone,
@@ -33,6 +40,7 @@ from righthand.store.tables.core import (
     Setting,
     Workspace,
 )
+from righthand.store.tables.jobs import ConnectionHealth, JobRun
 from righthand.store.tables.mailbox import (
     MailAccount,
     MailFolderState,
@@ -42,6 +50,7 @@ from righthand.store.tables.mailbox import (
     ScreeningRule,
 )
 from righthand.store.tables.mailings import Mailing, MailingRecipient
+from righthand.store.tables.operations import InstallationLogEntry
 from righthand.store.tables.sales import (
     BriefingSettingsRow,
     DealActivityRow,
@@ -65,6 +74,7 @@ __all__ = [
     'NAMING',
     'ActionRow',
     'ApiToken',
+    'AppointmentConfirmation',
     'AppointmentRequest',
     'Approval',
     'AuditEntry',
@@ -75,6 +85,9 @@ __all__ = [
     'CalendarConflict',
     'CalendarRow',
     'CalendarSource',
+    'CallRow',
+    'CallRule',
+    'ConnectionHealth',
     'ContactEmail',
     'ContactPhone',
     'ContactRow',
@@ -86,8 +99,10 @@ __all__ = [
     'EventOccurrence',
     'EventRow',
     'ImportJob',
+    'InstallationLogEntry',
     'ItemRow',
     'JobDuty',
+    'JobRun',
     'LoginAttempt',
     'MailAccount',
     'MailFolderState',
@@ -97,6 +112,7 @@ __all__ = [
     'MailingRecipient',
     'OutboxRow',
     'OutcomeRow',
+    'PhoneLine',
     'PipelineRow',
     'PurchaseOrder',
     'PurchaseOrderLine',
@@ -115,6 +131,7 @@ __all__ = [
     'User',
     'VendorRow',
     'WebSession',
+    'WebhookMark',
     'Workspace',
     'WorkspaceMember',
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     MetaData,
     Numeric,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -40,6 +41,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         from datetime import UTC
 
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Sealed(TypeDecorator[str]):
+    """A credential: sealed with the installation's key on the way in (see righthand.secrets),
+    opened on the way out; the database only ever holds ``rh1:...`` tokens."""
+
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        from righthand.secrets import seal_value
+
+        return seal_value(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        from righthand.secrets import open_value
+
+        return open_value(value)
 
 
 NAMING = {

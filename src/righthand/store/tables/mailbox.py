@@ -18,12 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from righthand.store.tables.base import Base, Scoped
+from righthand.store.tables.base import Base, Scoped, Sealed
 
 
 class MailAccount(Scoped, Base):
-    """The workspace's mailbox: IMAP (or a local Maildir) and SMTP. Passwords never appear in
-    logs or reprs; the database holding them must be protected like a password store."""
+    """The workspace's mailbox: IMAP (or a local Maildir) and SMTP. Passwords are sealed at
+    rest (``Sealed``, see righthand.secrets) and never appear in logs, reprs or exports."""
 
     __tablename__ = "mail_accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -32,13 +32,13 @@ class MailAccount(Scoped, Base):
     imap_port: Mapped[int | None] = mapped_column(Integer)
     imap_security: Mapped[str] = mapped_column(String(16), default="ssl")  # ssl starttls none
     imap_username: Mapped[str | None] = mapped_column(String(320))
-    imap_password: Mapped[str | None] = mapped_column(Text)
+    imap_password: Mapped[str | None] = mapped_column(Sealed())
     maildir_path: Mapped[str | None] = mapped_column(Text)
     smtp_host: Mapped[str | None] = mapped_column(String(255))
     smtp_port: Mapped[int | None] = mapped_column(Integer)
     smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")
     smtp_username: Mapped[str | None] = mapped_column(String(320))
-    smtp_password: Mapped[str | None] = mapped_column(Text)
+    smtp_password: Mapped[str | None] = mapped_column(Sealed())
     address: Mapped[str | None] = mapped_column(String(320))  # the client's own address
     # inbox, watch (folders screened), targets (category -> folder), backfill (first sync)
     folders: Mapped[dict[str, Any]] = mapped_column(default=dict)

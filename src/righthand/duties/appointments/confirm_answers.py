@@ -1,0 +1,114 @@
+"""Answers and actions about confirmations: "Who hasn't confirmed for tomorrow?", sending
+confirmations on request, recording an answer or a no-show (an undoable local action)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from righthand.domain.actions import Action
+from righthand.duties.appointments import confirm
+from righthand.duties.plugin import EffectResult, Reply, Request
+from righthand.store.tables import AppointmentConfirmation
+
+_LABEL = {"pending": "no reply yet", "confirmed": "confirmed", "declined": "declined",
+          "reschedule": "asked to reschedule", "no_show": "did not show up"}
+
+
+def _day(request: Request) -> date:
+    wanted = request.slots.get("day") or request.slots.get("date")
+    if isinstance(wanted, datetime):
+        return wanted.date()
+    if isinstance(wanted, date):
+        return wanted
+    local = request.now.astimezone(ZoneInfo(request.workspace.timezone)).date()
+    return local if wanted == "today" else local + timedelta(days=1)
+
+
+def _rows(session: Session, day: date, zone: str) -> list[AppointmentConfirmation]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day, time(), tz)
+    return list(session.scalars(select(AppointmentConfirmation).where(
+        AppointmentConfirmation.starts_at >= start,
+        AppointmentConfirmation.starts_at < start + timedelta(days=1))
+        .order_by(AppointmentConfirmation.starts_at, AppointmentConfirmation.attendee)))
+
+
+def status(request: Request) -> Reply:
+    """'Who hasn't confirmed for tomorrow?' -- every attendee of the day with their status."""
+    ws = request.workspace
+    confirm.track(request.session, ws.id, request.now, ws.timezone)
+    day = _day(request)
+    rows = _rows(request.session, day, ws.timezone)
+    named = "today" if day == request.now.astimezone(ZoneInfo(ws.timezone)).date() else \
+        day.strftime("%A, %B %-d")
+    if not rows:
+        return Reply(f"No appointments with outside attendees on {named}.")
+    waiting = [r for r in rows if r.status == "pending"]
+    lines = []
+    for row in rows:
+        at = row.starts_at.astimezone(ZoneInfo(ws.timezone)).strftime("%-I:%M %p")
+        lines.append(f"• {at} {row.summary} — {row.name or row.attendee}: {_LABEL[row.status]}")
+    head = (f"Everyone has answered for {named}." if not waiting else
+            f"{len(waiting)} of {len(rows)} not confirmed for {named}: "
+            + ", ".join(r.name or r.attendee for r in waiting) + ".")
+    return Reply(head + "\n" + "\n".join(lines),
+                 data={"pending": [r.attendee for r in waiting]})
+
+
+def _find(session: Session, who: str, now: datetime) -> list[AppointmentConfirmation]:
+    needle = who.lower().strip()
+    rows = session.scalars(select(AppointmentConfirmation).where(
+        AppointmentConfirmation.starts_at > now - timedelta(days=2))
+        .order_by(AppointmentConfirmation.starts_at)).all()
+    return [r for r in rows if needle in r.attendee or needle in (r.name or "").lower()]
+
+
+def confirm_request(request: Request) -> Reply:
+    """'Mark Tom as a no-show' / 'Tom confirmed' (slots ``who``, ``answer``); without a
+    ``who``: propose the confirmations due now (for a client who keeps this duty reactive)."""
+    who = str(request.slots.get("who") or request.slots.get("contact") or "").strip()
+    answer = str(request.slots.get("answer") or "").strip()
+    if not who:
+        return Reply("Tell me whom (\"mark Tom Reed as a no-show\"), or ask me who hasn't "
+                     "confirmed.")
+    found = _find(request.session, who, request.now)
+    if not found:
+        return Reply(f"I have no recent or upcoming appointment with {who}.")
+    row = found[0] if answer != "no_show" else min(
+        found, key=lambda r: abs((r.starts_at - request.now).total_seconds()))
+    wanted = {"no_show": "no_show", "no-show": "no_show", "confirmed": "confirmed",
+              "declined": "declined", "cancelled": "declined"}.get(answer, "confirmed")
+    action = Action(duty=confirm.DUTY, kind="appointments.mark_attendance",
+                    payload={"confirmation_id": row.id, "status": wanted},
+                    summary=f"Mark {row.name or row.attendee} as {_LABEL[wanted]} for "
+                            f"{row.summary}")
+    return Reply(f"I'll mark {row.name or row.attendee} as {_LABEL[wanted]} for {row.summary}.",
+                 actions=[action])
+
+
+class MarkAttendance:
+    """appointments.mark_attendance: set an attendee's status (undo restores it)."""
+
+    def apply(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+              now: datetime) -> EffectResult:
+        """Set the status."""
+        row = session.get(AppointmentConfirmation, int(payload["confirmation_id"]))
+        if row is None:
+            return EffectResult({"changed": False})
+        before = row.status
+        row.status, row.answered_at = str(payload["status"]), now
+        return EffectResult({"changed": True, "status": row.status}, {"status": before})
+
+    def undo(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+             undo: Mapping[str, Any], now: datetime) -> str:
+        """Restore the earlier status."""
+        row = session.get(AppointmentConfirmation, int(payload["confirmation_id"]))
+        if row is not None:
+            row.status = str(undo["status"])
+        return "status restored"

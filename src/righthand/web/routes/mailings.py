@@ -1,0 +1,209 @@
+"""Mailings: drafts (compose and edit), a preview per recipient, a dry run, a test send to the
+client, sending (ONE ``mailings.send_campaign`` Action for the whole campaign, bound to the
+content hash), live progress while sending and the results. Everything is
+``duties.mailings`` (store, preview, proposals) and ``service.campaign_control``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import BackgroundTasks, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from righthand.duties.mailings import preview as previews
+from righthand.duties.mailings import proposals, store
+from righthand.errors import BadInput, NotFound
+from righthand.service import audit, campaign_control
+from righthand.store.tables import Mailing, MailingListRow, Segment
+from righthand.web import acting, operations
+from righthand.web.auth import Context, PageContext, get_app
+from righthand.web.render import NavItem, render
+from righthand.web.routing import page_router
+from righthand.web.sanitize import sanitize_mail_html
+
+router = page_router()
+NAV = [NavItem("mailings", "Mailings", "mailings", order=50)]
+LIVE = {"scheduled", "sending"}
+CONTROLS = ("pause", "resume", "cancel", "retry")
+Template = Annotated[str, Form(max_length=200_000)]
+
+
+def _mailing(session: Session, mailing_id: int) -> Mailing:
+    row = session.get(Mailing, mailing_id)
+    if row is None:
+        raise NotFound(f"there is no mailing #{mailing_id} in this workspace")
+    return row
+
+
+def _business(session: Session, ctx: Context) -> str:
+    ws = operations.workspace_row(session, ctx)
+    return str((ws.profile or {}).get("business_name") or "")
+
+
+@router.get("/mailings", response_class=HTMLResponse)
+def mailings_page(request: Request, ctx: PageContext) -> HTMLResponse:
+    """Every mailing with its state and counts; a form for a new draft."""
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        refusal = operations.readable(session, app, ctx, "mailings")
+        rows: list[dict[str, Any]] = []
+        lists: list[MailingListRow] = []
+        if refusal is None:
+            for m in session.scalars(select(Mailing).order_by(Mailing.created_at.desc())):
+                rows.append({"m": m, "status": campaign_control.effective_status(session, m),
+                             "counts": store.counts(session, m.id)})
+            lists = list(session.scalars(select(MailingListRow).order_by(MailingListRow.name)))
+        session.expunge_all()
+    return render(request, "mailings.html", ctx=ctx, active="mailings", title="Mailings",
+                  rows=rows, lists=lists, refusal=refusal)
+
+
+@router.post("/mailings", response_model=None)
+def create_draft(request: Request, ctx: PageContext,
+                 name: Annotated[str, Form(min_length=1, max_length=200)],
+                 list_slug: Annotated[str, Form(min_length=1, max_length=100)],
+                 subject: Annotated[str, Form(min_length=1, max_length=500)],
+                 text: Template, html: Template = "") -> Response:
+    """Create a draft (its templates must compile); nothing is sent."""
+    ctx.require("ask")
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id) as session:
+        mailing = store.create(session, ctx.workspace_id, name=name, list_name=list_slug,
+                               subject=subject, text=text, html=html or None, now=app.clock())
+        audit.append(session, ctx.workspace_id, ctx.actor, "mailing.created", mailing.name,
+                     {"id": mailing.id}, at=app.clock())
+        mailing_id = mailing.id
+    return RedirectResponse(ctx.url(f"mailings/{mailing_id}"), 303)
+
+
+def _detail(request: Request, ctx: Context, mailing_id: int, as_address: str = "",
+            images: bool = False, notices: list[acting.Outcome] | None = None,
+            said: str = "") -> HTMLResponse:
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        refusal = operations.readable(session, app, ctx, "mailings")
+        mailing = _mailing(session, mailing_id)
+        if refusal:
+            return render(request, "mailing.html", ctx=ctx, active="mailings",
+                          title=mailing.name, refusal=refusal, m=None, notices=[])
+        business = _business(session, ctx)
+        found = store.targets(session, mailing.list_id, mailing.segment_id) \
+            if mailing.list_id else []
+        recipients = [t.address for t in found[:200]]
+        problem = ""
+        try:
+            person, rendered = previews.preview(session, mailing, as_address or None, business)
+            report = previews.dry_run(session, mailing, business) \
+                if mailing.status == "draft" else None
+        except BadInput as exc:
+            person = rendered = report = None  # type: ignore[assignment]
+            problem = exc.one_line()
+        clean = sanitize_mail_html(rendered.html, allow_remote_images=images) \
+            if rendered is not None and rendered.html else None
+        waiting = proposals.open_campaign_action(session, mailing)
+        status = campaign_control.effective_status(session, mailing)
+        counts = store.counts(session, mailing.id)
+        lists = list(session.scalars(select(MailingListRow).order_by(MailingListRow.name)))
+        segs = list(session.scalars(select(Segment).order_by(Segment.name)))
+        text = proposals.status_text(session, mailing)
+        profile_email = str((operations.workspace_row(session, ctx).profile or {})
+                            .get("email") or "")
+        session.expunge_all()
+    return render(request, "mailing.html", ctx=ctx, active="mailings", title=mailing.name,
+                  m=mailing, refusal=None, person=person, rendered=rendered, clean=clean,
+                  images=images, report=report, problem=problem, recipients=recipients,
+                  as_address=as_address, waiting=waiting, state=status, counts=counts,
+                  lists=lists, segments=segs, status_text=text, profile_email=profile_email,
+                  live=status in LIVE, notices=notices or [], said=said)
+
+
+@router.get("/mailings/{mailing_id}", response_class=HTMLResponse)
+def mailing_page(request: Request, ctx: PageContext, mailing_id: int,
+                 as_address: Annotated[str, Query(alias="as", max_length=320)] = "",
+                 images: Annotated[bool, Query()] = False) -> HTMLResponse:
+    """Compose, preview per recipient, test, send, follow."""
+    return _detail(request, ctx, mailing_id, as_address, images)
+
+
+@router.post("/mailings/{mailing_id}/edit", response_class=HTMLResponse)
+def edit_draft(request: Request, ctx: PageContext, mailing_id: int,
+               subject: Annotated[str, Form(min_length=1, max_length=500)],
+               text: Template, html: Template = "",
+               list_slug: Annotated[str, Form(max_length=100)] = "",
+               segment: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+    """Change a draft (an approval given before the change no longer matches it)."""
+    ctx.require("ask")
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id) as session:
+        mailing = _mailing(session, mailing_id)
+        store.edit(session, mailing, subject=subject, text=text, html=html,
+                   list_name=list_slug or None, segment=segment)
+        audit.append(session, ctx.workspace_id, ctx.actor, "mailing.edited", mailing.name,
+                     {"id": mailing.id}, at=app.clock())
+    return _detail(request, ctx, mailing_id, said="Draft saved.")
+
+
+@router.post("/mailings/{mailing_id}/test", response_class=HTMLResponse)
+def test_send(request: Request, ctx: PageContext, mailing_id: int,
+              to: Annotated[str, Form(max_length=320)] = "",
+              as_address: Annotated[str, Form(max_length=320)] = "") -> HTMLResponse:
+    """Send the message one recipient would get to the client's own address."""
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        mailing = _mailing(session, mailing_id)
+        action = proposals.test_send_action(session, mailing,
+                                            operations.workspace_row(session, ctx),
+                                            to or None, as_address or None)
+    return _detail(request, ctx, mailing_id, as_address,
+                   notices=acting.propose(app, ctx, [action]))
+
+
+@router.post("/mailings/{mailing_id}/send", response_class=HTMLResponse)
+def send(request: Request, ctx: PageContext, mailing_id: int,
+         tasks: BackgroundTasks) -> HTMLResponse:
+    """Dry-run, then propose ONE action for the whole campaign (sent after the response)."""
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        mailing = _mailing(session, mailing_id)
+        waiting = proposals.open_campaign_action(session, mailing)
+        if waiting is not None:
+            raise BadInput(f"\"{mailing.name}\" is already "
+                           f"{waiting.state.replace('_', ' ')} (action #{waiting.id})",
+                           hint="See Approvals, or follow it here.")
+        report = previews.dry_run(session, mailing, _business(session, ctx))
+        action = proposals.campaign_action(session, mailing, report)
+    done = acting.propose(app, ctx, [action], deliver=False)
+    tasks.add_task(acting.deliver, app, [o.action_id for o in done if o.decision == "allow"])
+    return _detail(request, ctx, mailing_id, notices=done)
+
+
+@router.post("/mailings/{mailing_id}/control", response_class=HTMLResponse)
+def control(request: Request, ctx: PageContext, mailing_id: int,
+            op: Annotated[str, Form(max_length=8)]) -> HTMLResponse:
+    """Pause, resume, cancel, or retry the failed recipients."""
+    ctx.require("ask")
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id) as session:
+        mailing = _mailing(session, mailing_id)
+        if op not in CONTROLS:
+            raise BadInput(f"{op!r} is not something a mailing can do",
+                           hint="Pause, resume, cancel or retry.")
+        said = getattr(campaign_control, op)(session, mailing, app.clock(), ctx.actor)
+    return _detail(request, ctx, mailing_id, said=str(said))
+
+
+@router.get("/mailings/{mailing_id}/progress", response_class=HTMLResponse)
+def progress(request: Request, ctx: PageContext, mailing_id: int) -> HTMLResponse:
+    """The live progress fragment (polled while the mailing is scheduled or sending)."""
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        refusal = operations.readable(session, app, ctx, "mailings")
+        mailing = _mailing(session, mailing_id)
+        status = campaign_control.effective_status(session, mailing)
+        counts = {} if refusal else store.counts(session, mailing.id)
+        text = "" if refusal else proposals.status_text(session, mailing)
+        session.expunge(mailing)
+    return render(request, "mailing_progress.html", ctx=ctx, m=mailing, state=status,
+                  counts=counts, status_text=text, live=status in LIVE and not refusal)
