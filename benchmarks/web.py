@@ -152,6 +152,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
+def ready(port: int, deadline: float) -> None:
+    """Wait until workers answer /healthz (on a busy machine they take seconds to import)."""
+    import httpx
+
+    answered = 0
+    while answered < 4:  # a few answers: both workers are likely up
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200:
+                answered += 1
+                continue
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not answer /healthz")
+        time.sleep(0.2)
+
+
 def login(port: int) -> str:
     """Sign in through the form; returns the session cookie header."""
     import httpx
@@ -183,7 +200,7 @@ def run(database: str, env: dict[str, str]) -> dict[str, object]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.2)
-        time.sleep(1.0)  # let every worker finish starting
+        ready(port, deadline)  # the port is bound before the workers have started
         cookie = login(port)
         mix = [("today", _raw("/w/demo/today", port, {"Cookie": cookie})),
                ("agenda", _raw("/api/agenda?" + urlencode({"days": 1}), port,

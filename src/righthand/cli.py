@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from righthand.commands import briefing as briefing_commands
-from righthand.commands import calendar, common, contacts, mailings, supplies
+from righthand.commands import calendar, channels, chat, common, contacts, copy, mailings, supplies
 from righthand.commands import calls as calls_commands
 from righthand.commands import deals as deals_commands
 from righthand.commands import lists as lists_commands
@@ -71,6 +71,10 @@ app.add_typer(calls_commands.app, name="calls")
 app.add_typer(users_commands.app, name="users")
 app.command("serve")(users_commands.serve)
 app.command("status")(status_commands.status)
+app.command("chat")(chat.chat)
+app.add_typer(channels.app, name="channels")
+app.command("mcp")(channels.mcp_command)
+app.add_typer(copy.app, name="copy")
 # Operating the installation (backup, restore, export, deletion, secrets).
 app.command("backup")(ops_commands.backup)
 app.command("restore")(ops_commands.restore)

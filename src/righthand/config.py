@@ -37,6 +37,13 @@ class Settings:
     dispatch_lease_seconds: int = 120
     # Advisor thresholds overriding policy.advisor.Thresholds, from RIGHTHAND_ADVISOR_<FIELD>.
     advisor: dict[str, float] = field(default_factory=dict)
+    # The optional language model: any OpenAI-compatible endpoint (RIGHTHAND_LLM_URL, e.g.
+    # https://api.example.com/v1), RIGHTHAND_LLM_MODEL, RIGHTHAND_LLM_KEY, and the per-day token
+    # budget of each workspace (RIGHTHAND_LLM_DAILY_TOKENS).
+    llm_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_key: str | None = field(default=None, repr=False)
+    llm_daily_tokens: int = 50_000
     # RIGHTHAND_SECRET_KEY; when unset, ``secret_key`` is generated once into the data folder.
     secret: str | None = field(default=None, repr=False)
 
@@ -107,6 +114,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise BadInput("RIGHTHAND_APPROVAL_TTL_HOURS must be a number of hours",
                        hint="Set it to e.g. 72, or unset it.") from exc
+    try:
+        llm_daily = int(source.get("RIGHTHAND_LLM_DAILY_TOKENS", "50000"))
+    except ValueError as exc:
+        raise BadInput("RIGHTHAND_LLM_DAILY_TOKENS must be a whole number of tokens",
+                       hint="Set it to e.g. 50000, or unset it.") from exc
     advisor: dict[str, float] = {}
     for key, value in source.items():
         if key.startswith("RIGHTHAND_ADVISOR_"):
@@ -125,4 +137,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         mail_from=source.get("RIGHTHAND_MAIL_FROM") or None,
         approval_ttl_hours=ttl,
         secret=source.get("RIGHTHAND_SECRET_KEY") or None,
+        llm_url=source.get("RIGHTHAND_LLM_URL") or None,
+        llm_model=source.get("RIGHTHAND_LLM_MODEL") or "gpt-4o-mini",
+        llm_key=source.get("RIGHTHAND_LLM_KEY") or None,
+        llm_daily_tokens=llm_daily,
     )

@@ -40,6 +40,14 @@ class ServiceUnavailable(RetryLater):
     """A server (mail, calendar, database, queue) did not answer or refused for now."""
 
 
+class DiskFull(ServiceUnavailable):
+    """A file could not be written for want of space: nothing was half-written (files are
+    written to a temporary name, then renamed), so doing it again later is safe."""
+
+    hint = ("Free some disk space on the server; the work is retried by itself once there is "
+            "room, and nothing is lost.")
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     """The database did not answer, dropped the connection or is out of space: the unit of work
     was rolled back whole, so doing it again later is safe."""

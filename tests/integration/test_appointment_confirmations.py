@@ -197,3 +197,137 @@ def test_itip_reply_and_who_has_not_confirmed(app, clock):
 def test_off_or_reactive_sends_nothing(app):
     wid, _ = _setup(app, timedelta(days=3), phase=Phase.I)
     assert _run(app, wid) == []
+
+
+def _briefing(app, wid: int) -> str:
+    from righthand.duties.briefing.jobs import build, info
+
+    with app.db.unit(wid, write=False) as session:
+        ws = session.get(Workspace, wid)
+        job = workspaces.job_description(session, ws)
+        return build(session, info(ws), app.clock(), job, app.catalog).text
+
+
+def test_quiet_hours_defer_the_message_and_the_briefing_reports_it(app, clock):
+    wid, _ = _setup(app, timedelta(days=3))
+    clock.advance(hours=12)  # 22:00 in New York: inside the preset's quiet hours (20-8)
+    [said] = _run(app, wid)
+    assert said.endswith(": allow")  # Phase II: proactive, within its limits
+    [booking] = _sent(app, wid)
+    app.dispatcher().run_once(only=[booking.id])
+    assert _sent(app, wid)[0].state == "queued"  # nothing reaches Tom at night
+    outgoing = app.settings.outgoing_mail_dir
+
+    def to_tom() -> list[str]:
+        found = [p.read_text() for p in outgoing.glob("*.eml")] if outgoing.exists() else []
+        return [m for m in found if TOM in m]
+
+    assert to_tom() == []
+    text = _briefing(app, wid)
+    assert "Confirmations" in text and "1 waiting for the end of quiet hours" in text
+    clock.advance(hours=10, minutes=5)  # 08:05: the quiet hours are over
+    app.dispatcher().run_once(only=[booking.id])
+    assert _sent(app, wid)[0].state == "done"
+    [mail] = to_tom()
+    assert "Please confirm: Consultation" in mail
+    with app.db.unit(wid) as session:
+        confirm_replies.from_mail(session, _mail("can we do 4 instead?"), app.clock())
+    text = _briefing(app, wid)
+    assert "I sent 1 confirmation or reminder since yesterday." in text
+    assert "Tom Reed asks to reschedule: Consultation" in text
+    assert "can we do 4 instead?" in text
+    assert "waiting for the end of quiet hours" not in text
+
+
+def test_the_briefing_names_who_has_not_confirmed_and_is_silent_when_the_duty_is_off(app):
+    wid, _ = _setup(app, timedelta(hours=26))
+    _run(app, wid)
+    assert "Not confirmed yet: Tom Reed (Consultation, tomorrow" in _briefing(app, wid)
+    off = new_workspace(app, Phase.I)  # appointments.confirm is not in Phase I
+    assert "Confirmations" not in _briefing(app, off)
+
+
+def test_a_no_show_is_marked_from_the_clients_words_and_can_be_undone(app, clock):
+    from righthand.duties.appointments.confirm_answers import confirm_request
+    from righthand.service.undo import undo
+    from tests.support.mail import propose
+
+    wid, start = _setup(app, timedelta(hours=3))
+    _run(app, wid)
+    clock.advance(hours=5)  # the appointment has come and gone
+    info = WorkspaceInfo(wid, "Pat Lee", "Jane", "America/New_York")
+    with app.db.unit(wid) as session:
+        unclear = confirm_request(Request("Tom Reed?", "appointments.confirm",
+                                          {"who": "Tom Reed"}, clock(), info, session))
+        assert unclear.actions == [] and "no-show" in unclear.text  # never guessed
+        reply = confirm_request(Request("Tom Reed didn't show up", "appointments.confirm",
+                                        {"who": "Tom Reed"}, clock(), info, session))
+    [action] = reply.actions
+    assert action.kind == "appointments.mark_attendance"
+    marked = propose(app, wid, action)
+    assert marked.decision.name == "allow"
+    app.dispatcher().run_once(only=[marked.row.id])
+    assert _row(app, wid).status == "no_show"
+    day = start.astimezone(ZoneInfo("America/New_York")).date()
+    with app.db.unit(wid) as session:
+        said = status(Request("Who showed up today?", "appointments.status", {"day": day},
+                              clock(), info, session)).text
+    assert "Tom Reed: did not show up" in said
+    with app.db.unit(wid) as session:
+        undo(session, app.registry, marked.row.id, app.clock())
+    assert _row(app, wid).status == "pending"
+
+
+def test_answers_arriving_in_the_mailbox_are_recorded_once(app, tmp_path):
+    """Through the real mail loop (a local Maildir): an iTIP REPLY from one attendee and a
+    plain-text cancellation from another are recorded when the mail is polled, once."""
+    import mailbox
+
+    from righthand.connectors.ports import MailboxConfig
+    from righthand.service import mail_poll
+    from righthand.store.tables import EventRow
+    from tests.support.mailbox import connect
+
+    wid, _ = _setup(app, timedelta(days=2))
+    ann = "ann.cole@example.org"
+    with app.db.unit(wid) as session:  # a second outside attendee: Ann
+        event = session.scalars(select(EventRow)).one()
+        people = dict(event.attendees or {})
+        people["list"] = [*people.get("list", []), {"email": ann, "name": "Ann Cole",
+                                                    "partstat": "NEEDS-ACTION"}]
+        event.attendees = people
+    _run(app, wid)
+    root = tmp_path / "maildir"
+    box = mailbox.Maildir(str(root), create=True)
+    connect(app, wid, MailboxConfig(kind="maildir", maildir_path=str(root)), address=ME)
+    itip = (f"From: Tom Reed <{TOM}>\r\nTo: {ME}\r\nSubject: Accepted: Consultation\r\n"
+            "Message-ID: <itip-1@example.com>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n"
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REPLY\r\n"
+            "BEGIN:VEVENT\r\nUID:consult-1@righthand\r\nDTSTAMP:20261126T150000Z\r\n"
+            f"SEQUENCE:0\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{TOM}\r\nEND:VEVENT\r\n"
+            "END:VCALENDAR\r\n").encode()
+    cancel = (f"From: Ann Cole <{ann}>\r\nTo: {ME}\r\nSubject: Re: Please confirm: "
+              "Consultation\r\nMessage-ID: <ann-1@example.org>\r\nMIME-Version: 1.0\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\n\r\nSo sorry, I have to cancel.\r\n"
+              "\r\n> Please let us know that you can make it\r\n").encode()
+    for raw in (itip, cancel):
+        box.add(mailbox.MaildirMessage(raw))
+    mail_poll.poll(app, wid, dispatch=False)
+    mail_poll.poll(app, wid, dispatch=False)  # nothing new: nothing recorded twice
+    with app.db.unit(wid, write=False) as session:
+        found = {r.attendee: r.status for r in session.scalars(select(AppointmentConfirmation))}
+        tasks = [t.text for t in session.scalars(select(ReminderRow))]
+    assert found == {TOM: "confirmed", ann: "declined"}
+    assert len(tasks) == 1 and "Ann Cole cancels Consultation" in tasks[0]
+
+
+def test_who_has_not_confirmed_for_tomorrow_through_ask(app):
+    from righthand.service import assistant
+    from tests.conftest import workspace_slug
+
+    wid, _ = _setup(app, timedelta(hours=24))
+    _run(app, wid)
+    answer = assistant.ask(app, "Who hasn't confirmed for tomorrow?", workspace_slug(app, wid))
+    assert answer.intent == "appointments.status", answer
+    assert "1 of 1 not confirmed" in answer.answer and "Tom Reed" in answer.answer

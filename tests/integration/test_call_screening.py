@@ -184,3 +184,43 @@ def test_the_demo_has_calls_and_voicemails(lite_app, monkeypatch):
     text = answer.text
     assert text.index("Alice Jones") < text.index("Sam Rivera")  # VIP first
     assert "Maple Street" in text and "1 spam call screened out" in text
+
+
+def test_rules_by_named_contact(app, web, office):
+    from righthand.errors import BadInput
+
+    ws, slug = office
+    add_caller(app, ws, "Bob Stone", "+12025550113")
+    add_caller(app, ws, "Ann Lee", "+12025550111")
+    add_caller(app, ws, "Ann Park", "+12025550114")
+    with app.db.unit(ws) as session:
+        rule = call_book.add_rule(session, ws, "send Bob Stone to voicemail", app.clock())
+        assert rule.spec["who"] == "contact" and rule.spec["contact_name"] == "Bob Stone"
+        with pytest.raises(BadInput, match="matches several contacts"):
+            call_book.add_rule(session, ws, "block Ann", app.clock())
+        with pytest.raises(BadInput, match="no contact matches"):
+            call_book.add_rule(session, ws, "block Zed Quinn", app.clock())
+    # Bob is a known contact, so he would ring through; his rule sends him to voicemail.
+    assert "Record" in _verbs(post(web, slug, "voice", {"CallSid": "N1",
+                                                        "From": "+1 202 555 0113"}))
+    assert _call(app, ws, "N1").decision == "voicemail"
+    assert _verbs(post(web, slug, "voice", {"CallSid": "N2", "From": "+12025550111"})) == \
+        ["Dial"]
+
+
+def test_who_called_while_i_was_out_through_ask(app, web, office, clock):
+    from righthand.service import assistant
+
+    ws, slug = office
+    add_caller(app, ws, "Ann Lee", "+12025550111")
+    post(web, slug, "voice", {"CallSid": "W1", "From": "+12025550111"})
+    post(web, slug, "dialed", {"CallSid": "W1", "DialCallStatus": "no-answer"})
+    post(web, slug, "recording", {"CallSid": "W1", "RecordingUrl":
+                                  "https://api.twilio.com/rec/RE9", "RecordingDuration": "9"})
+    post(web, slug, "transcription", {"CallSid": "W1", "TranscriptionStatus": "completed",
+                                      "TranscriptionText": "Ann here, the inspection moved "
+                                                           "to Thursday."})
+    clock.advance(hours=2)
+    answer = assistant.ask(app, "Who called while I was out?", slug)
+    assert answer.intent == "screening.calls_summary", answer
+    assert "Ann Lee" in answer.answer and "inspection moved to Thursday" in answer.answer

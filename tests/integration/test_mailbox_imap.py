@@ -172,3 +172,66 @@ def test_watch_screens_new_mail_as_idle_reports_it(lite_app: App, dovecot: Dovec
     assert time.monotonic() - started < 10  # woken by IDLE, not by the 20 s timeout
     assert [p.screened for p in polls] == [1, 1]
     assert [r.subject for r in rows(app, ws)] == ["Waiting already", "Just in"]
+
+
+def test_a_connection_cut_mid_fetch_or_mid_idle_repeats_and_loses_nothing(
+        lite_app: App, dovecot: Dovecot) -> None:
+    """Reconnects: the network drops mid-fetch (the poll fails, the next one finishes the
+    folder) and mid-IDLE (watch reconnects by itself); every message is stored and screened
+    exactly once."""
+    from tests.support.proxy import FaultyProxy
+
+    app = lite_app
+    ws = new_workspace(app, Phase.II)
+    user = dovecot.new_user()
+    padding = "Lorem ipsum dolor sit amet. " * 200  # ~5.6 kB each: 25 are ~140 kB
+    dovecot.deliver(user, *[message(subject=f"Bulk {i}", body=padding) for i in range(40)])
+    with FaultyProxy(dovecot.port) as proxy:
+        connect(app, ws, dataclasses.replace(dovecot.config(user), port=proxy.port))
+        proxy.cut_after = 180_000  # mid-way through the second batch of 25
+        with pytest.raises(ServiceUnavailable):
+            mail_poll.poll(app, ws)
+        partial = rows(app, ws)
+        assert 0 < len(partial) < 40  # the first batch was kept, with its high-water mark
+        proxy.set("pass")
+        again = mail_poll.poll(app, ws)
+        assert again.fetched == 40 - len(partial)
+        stored = rows(app, ws)
+        assert len(stored) == 40 and {r.state for r in stored} == {"screened"}
+        assert len({r.uid for r in stored}) == 40
+
+        polls: list[mail_poll.PollReport] = []
+
+        def seen(report: mail_poll.PollReport) -> None:
+            polls.append(report)
+            if len(polls) == 1:  # idling now: the line drops, and comes back with new mail
+                def drop() -> None:
+                    proxy.set("down")
+                    time.sleep(0.3)
+                    proxy.set("pass")
+                    dovecot.deliver(user, message(subject="After the outage"))
+                threading.Timer(0.5, drop).start()
+
+        stopping = threading.Event()
+        crashed: list[BaseException] = []
+
+        def watching(*args: object, **kwargs: object) -> None:
+            try:
+                mail_poll.watch(*args, **kwargs)  # type: ignore[arg-type]
+            except BaseException as exc:  # shown by the assertion below
+                crashed.append(exc)
+
+        runner = threading.Thread(target=watching, args=(app, ws), kwargs={
+            "should_stop": lambda: stopping.is_set() or sum(p.screened for p in polls) >= 1,
+            "wait_seconds": 30, "on_poll": seen, "reconnect_max": 0.2}, daemon=True)
+        started = time.monotonic()
+        runner.start()
+        runner.join(25)
+        stopping.set()
+        assert not crashed, crashed
+        assert not runner.is_alive(), f"watch did not reconnect: {polls}"
+        assert time.monotonic() - started < 20
+    stored = rows(app, ws)
+    assert len(stored) == 41 and stored[-1].subject == "After the outage"
+    assert {r.state for r in stored} == {"screened"}
+    assert len({r.message_key for r in stored}) == 41

@@ -1,7 +1,8 @@
 """Four ``righthand worker`` processes on RedisHuey share 200 workspaces (issue 9).
 
-The test is the scheduler: it fans out two periods of every periodic job (twice, as several
-consumers' schedulers would), SIGKILLs one worker while it works, restarts it, and offers the
+The test is the scheduler: it fans out a period of every periodic job the issue names (inbox
+polling, confirmations, briefings, calendar sync, reorder checks) and the next period of two of
+them -- each twice, as several consumers' schedulers would -- SIGKILLs one worker while it works, restarts it, and offers the
 unfinished runs again (the catch-up every worker does each minute). Every job then ran exactly
 once per period per workspace -- counted by an audit entry the job writes in the transaction
 that marks its run done -- and every outbox email reached the SMTP server at most once: sent
@@ -37,6 +38,12 @@ REDIS_DB_URL = "redis://127.0.0.1:6379/12"  # this test's own database: flushed 
 WORKSPACES = 200
 EMAILS = 60
 T0 = datetime(2031, 1, 6, tzinfo=UTC)  # a midnight: every job's period boundary
+# The periodic jobs the issue names: inbox polling, confirmations, briefings, reorder checks
+# (and calendar sync, which the installation adds when a CalDAV server is configured). Other
+# duties' jobs run the same code path; leaving them out keeps the test under a minute.
+NAMED = frozenset({"screening.poll", "appointments.confirm", "briefing.daily",
+                   "supplies.reorder"})
+TWICE = {"screening.poll", jobs.CALENDAR_SYNC}  # also run in their next period
 
 
 def _wait(predicate: Any, timeout: float, what: str, fleet: Fleet) -> None:
@@ -55,6 +62,7 @@ def _done(app: App) -> Counter[tuple[str, datetime]]:
 
 @pytest.mark.server
 @pytest.mark.postgres
+@pytest.mark.timeout(300)  # ~40 s on an idle 2-core machine; much more when it is shared
 def test_four_workers_share_200_workspaces_once_per_period_while_one_is_killed(
         tmp_path: Path, postgres_database: str | None) -> None:
     need(postgres_database is not None, f"PostgreSQL is not reachable at {POSTGRES_URL}")
@@ -66,12 +74,13 @@ def test_four_workers_share_200_workspaces_once_per_period_while_one_is_killed(
                                                                     microsecond=0)
         settings = make_settings(tmp_path, url, smtp_url=smtp.url, redis_url=REDIS_DB_URL,
                                  caldav_url=caldav)
-        app = build(settings, plugins=plugins(count=True), clock=FakeClock(yesterday))
+        app = build(settings, plugins=plugins(count=True, only=NAMED),
+                    clock=FakeClock(yesterday))
         producer = RedisHuey("righthand", url=REDIS_DB_URL)
         producer.storage.flush_all()
         fleet = Fleet({"RIGHTHAND_DATABASE_URL": url, "RIGHTHAND_REDIS_URL": REDIS_DB_URL,
                        "RIGHTHAND_SMTP_URL": smtp.url, "RIGHTHAND_CALDAV_URL": caldav},
-                      tmp_path, count=True)
+                      tmp_path, count=True, jobs=NAMED)
         try:
             ids = [new_workspace(app, Phase.III) for _ in range(WORKSPACES)]
             for ws_id in ids[:EMAILS]:  # allowed emails, already due, in the outbox
@@ -79,10 +88,9 @@ def test_four_workers_share_200_workspaces_once_per_period_while_one_is_killed(
                 assert propose(app, ws_id, email_action(
                     address, "Viewing", "Saturday at ten suits us.\n")).decision.name == "allow"
             schedules = jobs.schedules(app)
-            assert {"screening.poll", "briefing.daily", "supplies.reorder",
-                    jobs.CALENDAR_SYNC} <= set(schedules)
+            assert set(schedules) == NAMED | {jobs.CALENDAR_SYNC}
             periods = {(name, T0 + timedelta(minutes=s.minutes * i))
-                       for name, s in schedules.items() for i in range(2)}
+                       for name, s in schedules.items() for i in range(2 if name in TWICE else 1)}
             expected = {(name, period): set(jobs.candidates(app, schedules[name], period))
                         for name, period in periods}
             assert all(expected[(name, T0)] == set(ids) for name in schedules)
@@ -96,7 +104,8 @@ def test_four_workers_share_200_workspaces_once_per_period_while_one_is_killed(
             offer()
             offer()  # a second scheduler fanning out the same periods: claims keep it once
             fleet.start(4)
-            _wait(lambda: sum(_done(app).values()) >= total // 5, 60, "a fifth of the runs", fleet)
+            _wait(lambda: sum(_done(app).values()) >= total // 5, 120, "a fifth of the runs",
+                  fleet)
             fleet.kill(0)  # in the middle of the work, no clean-up of any kind
             assert sum(_done(app).values()) < total, "the kill came after all the work"
             fleet.restart(0)
@@ -113,7 +122,7 @@ def test_four_workers_share_200_workspaces_once_per_period_while_one_is_killed(
                         .execution_options(all_workspaces=True))
                 return sum(_done(app).values()) == total and open_mail is None
             try:
-                _wait(settled, 60, "every run and every email", fleet)
+                _wait(settled, 240, "every run and every email", fleet)
             except BaseException:
                 with app.db.unit(None, write=False) as session:
                     left = session.execute(select(JobRun.job, JobRun.workspace_id,

@@ -255,3 +255,72 @@ def test_the_lenders_loan_approval_proposes_moving_the_deal_and_a_forgery_does_n
         with app.db.unit(ws, write=False) as session:
             after = session.query(ActionRow).filter_by(kind="sales.update_deal").count()
         assert after == before
+
+
+def test_rules_and_corrections_from_the_cli_with_previews_and_accuracy(lite_app: App, tmp_path,
+                                                                       monkeypatch) -> None:
+    """`righthand mail rules add/preview/list/remove`, `mail recategorise` and `mail inbox`."""
+    from typer.testing import CliRunner
+
+    from righthand.cli import app as cli_app
+    from righthand.commands import common
+
+    app = lite_app
+    ws, root = _office(app, tmp_path)
+    _deliver(root, *demo_messages(app.clock()))
+    mail_poll.poll(app, ws)
+    monkeypatch.setattr(common, "build_app", lambda create_schema=False: app)
+    monkeypatch.setitem(common.state, "workspace", workspace_slug(app, ws))
+    runner = CliRunner()
+
+    def rh(*args: str) -> str:
+        done = runner.invoke(cli_app, list(args))
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    shown = rh("mail", "rules", "preview", "never show me mail from that solar company")
+    assert "matches 1 of the last" in shown and "SunBright Solar" in shown
+    assert rh("mail", "rules", "list").startswith("No rules yet")  # a preview saves nothing
+    added = rh("mail", "rules", "add", "never show me mail from that solar company")
+    assert "Matches 1 of the last" in added and "SunBright Solar" in added
+    listed = rh("mail", "rules", "list")
+    rule_id = listed.split()[0].lstrip("#")
+    assert "never show me mail from that solar company" in listed
+    assert "SunBright Solar" in rh("mail", "rules", "preview", rule_id)
+    bad = runner.invoke(cli_app, ["mail", "rules", "add", "treat anything from acme.com as "
+                                                          "purple"])
+    assert bad.exit_code != 0 and "don't know the category 'purple'" in str(bad.exception)
+    assert f"Rule #{rule_id}" in rh("mail", "rules", "remove", rule_id)
+    assert rh("mail", "rules", "list").startswith("No rules yet")
+    assert "No corrections yet" in rh("mail", "inbox")
+    receipt = next(r for r in rows(app, ws) if r.category == "transactional")
+    said = rh("mail", "recategorise", str(receipt.id), "fyi")
+    assert "is now fyi" in said and "corrections learned" in said
+    assert "corrections learned" in rh("mail", "inbox")
+
+
+def test_a_rule_from_the_web_is_previewed_on_recent_mail_before_it_is_saved(
+        lite_app: App, monkeypatch) -> None:
+    from righthand.duties.screening import rulebook
+    from righthand.service import demo_mail
+    from tests.support.web import client, csrf, login, seed_demo
+
+    app = lite_app
+    office = seed_demo(app, monkeypatch, Phase.II)
+    demo_mail.seed(app, office.workspace_id, office.slug, app.clock())
+    web = client(app)
+    login(web, office.owner)
+    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
+    base = f"/w/{office.slug}/inbox/rules"
+    text = "never show me mail from that solar company"
+    preview = web.get(base, params={"text": text})
+    assert preview.status_code == 200
+    assert "SunBright Solar" in preview.text and "Loan approval" not in preview.text
+    with app.db.unit(office.workspace_id, write=False) as session:
+        assert rulebook.rules(session) == []  # previewing saves nothing
+    saved = web.post(base, data={"text": text})
+    assert saved.status_code == 200 and "Rule #" in saved.text
+    with app.db.unit(office.workspace_id, write=False) as session:
+        assert [r.text for r in rulebook.rules(session)] == [text]
+    refused = web.get(base, params={"text": "make my coffee"})
+    assert refused.status_code == 200 and "treat anything from" in refused.text  # examples

@@ -41,7 +41,8 @@ ID_SOURCES: dict[str, str] = {
 PLAIN_PARAMS: dict[str, str] = {"duty": "lists.maintain", "index": "0"}
 # Routes anyone may reach (their own protection: login CSRF, signed tokens).
 PUBLIC = re.compile(r"^/(login|login/totp|healthz|api/openapi\.json|static|unsubscribe/\{token\}"
-                    r"|confirm/\{token\}|hooks/twilio/\{slug\}/\{step\}|appointment/\{token\})$")
+                    r"|confirm/\{token\}|hooks/twilio/\{slug\}/\{step\}|appointment/\{token\}"
+                    r"|hooks/twilio/\{slug\}/assistant/\{step\})$")
 # Signed-in routes that belong to no workspace.
 ACCOUNT_WIDE = {"/", "/logout"}
 SAMPLES = ("approve", "reject", "pending", "decided", "II", "ask", "reactive", "1")
@@ -273,6 +274,9 @@ def test_every_page_escapes_hostile_data(lite_app, monkeypatch):
         contact = session.scalars(select(tables.ContactRow)
                                   .where(tables.ContactRow.display_name == "Bob Miller")).one()
         contact.display_name = f"Bob {HOSTILE} Miller"
+        for occurrence in session.scalars(select(tables.EventOccurrence)):
+            occurrence.summary = f"{occurrence.summary} {HOSTILE}"
+            occurrence.location = ATTRIBUTE
     web = client(lite_app)
     login(web, office.owner)
     token = csrf(web, office.slug)
@@ -286,6 +290,9 @@ def test_every_page_escapes_hostile_data(lite_app, monkeypatch):
         html = web.get(_fill(path, {"workspace": office.slug})).text
         assert "<script>alert" not in html, path
         assert 'onmouseover="alert(1)"' not in html, path
+    calendar = web.get(f"/w/{office.slug}/calendar").text
+    assert "Team stand-up &lt;script&gt;" in calendar  # shown, as text
+    assert "Team stand-up &lt;script&gt;" in web.get(f"/w/{office.slug}/today").text
     approvals = web.get(f"/w/{office.slug}/approvals").text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in approvals
     api = web.get("/api/approvals").json()

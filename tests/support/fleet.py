@@ -43,14 +43,15 @@ class Fleet:
     """Worker processes started with one environment; each can be killed and restarted."""
 
     def __init__(self, env: dict[str, str], home: Path, *, count: bool = False,
-                 threads: int = 2) -> None:
+                 threads: int = 2, jobs: frozenset[str] | None = None) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("RIGHTHAND_")}
         self.env.update(env)
         self.env.update({"RIGHTHAND_HOME": str(home), "PYTHONUNBUFFERED": "1",
                          "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src"),
                                                         os.environ.get("PYTHONPATH", "")])})
         self.argv = [sys.executable, "-m", "tests.support.worker_main", "--threads",
-                     str(threads), *(["--count"] if count else [])]
+                     str(threads), *(["--count"] if count else []),
+                     *(["--jobs", ",".join(sorted(jobs))] if jobs else [])]
         self.home = home
         self.procs: list[subprocess.Popen[bytes]] = []
 

@@ -5,7 +5,7 @@ and the dispatcher loop); the test drives the schedule itself. With ``--count`` 
 job's body also appends one ``test.job_ran`` audit entry in the same transaction that marks the
 run done, so the test can count runs that really happened, whatever was killed when.
 
-    python -m tests.support.worker_main [--count] [--threads N]
+    python -m tests.support.worker_main [--count] [--threads N] [--jobs a,b]
 """
 
 from __future__ import annotations
@@ -36,12 +36,15 @@ def counted(job: PeriodicJob) -> PeriodicJob:
     return replace(job, run=run)
 
 
-def plugins(count: bool) -> list[DutyPlugin]:
-    """The installed duty plugins, their jobs counted when ``count``."""
+def plugins(count: bool, only: frozenset[str] | None = None) -> list[DutyPlugin]:
+    """The installed duty plugins, their jobs counted when ``count``; with ``only``, just the
+    periodic jobs of those names (the rest of each plugin is unchanged)."""
     from importlib.metadata import entry_points
 
     found = [ep.load() for ep in sorted(entry_points(group=duty_registry.GROUP),
                                         key=lambda ep: ep.name)]
+    if only is not None:
+        found = [replace(p, jobs=tuple(j for j in p.jobs if j.name in only)) for p in found]
     if not count:
         return found
     return [replace(p, jobs=tuple(counted(j) for j in p.jobs)) for p in found]
@@ -52,8 +55,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--jobs", default="", help="comma-separated job names (default: all)")
     args = parser.parse_args()
-    app = build(plugins=plugins(args.count))
+    only = frozenset(args.jobs.split(",")) if args.jobs else None
+    app = build(plugins=plugins(args.count, only))
     jobs.run_worker(app, workers=args.threads, periodic=False)
 
 

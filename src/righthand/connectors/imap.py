@@ -16,7 +16,7 @@ from email.parser import BytesHeaderParser
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from righthand.connectors.ports import FetchedMail, FolderStatus, MailboxConfig
 from righthand.errors import BadCredentials, BadInput, NotFound, ServiceUnavailable
@@ -44,7 +44,7 @@ def connected(config: MailboxConfig) -> Iterator[IMAPClient]:
         raise ServiceUnavailable(f"TLS with the IMAP server {where} failed: {exc}",
                                  hint="Check the port and security (ssl on 993, starttls on "
                                       "143).") from exc
-    except OSError as exc:
+    except (OSError, IMAPClientError) as exc:  # refused, or hung up before its greeting
         raise ServiceUnavailable(f"cannot connect to the IMAP server {where}: {exc}",
                                  hint="Check the host name and port, and that the server is "
                                       "up.") from exc
@@ -63,7 +63,7 @@ def connected(config: MailboxConfig) -> Iterator[IMAPClient]:
                                  f" {exc}") from exc
     try:
         yield client
-    except OSError as exc:
+    except (OSError, IMAPClientAbortError) as exc:  # cut mid-fetch or mid-IDLE
         raise ServiceUnavailable(f"the connection to the IMAP server {where} broke: {exc}") \
             from exc
     finally:
@@ -167,10 +167,21 @@ class ImapReadSession:
                     idling, started = True, time.monotonic()
                     self.idle_reissued += 1
                 left_in_idle = self.config.idle_seconds - (time.monotonic() - started)
-                responses = self.client.idle_check(timeout=max(0.05, min(remaining,
-                                                                          left_in_idle)))
+                asked = max(0.05, min(remaining, left_in_idle))
+                woke = time.monotonic()
+                responses = self.client.idle_check(timeout=asked)
                 if _news(responses):
                     return True
+                if not responses and asked > 0.2 and time.monotonic() - woke < asked / 2:
+                    # Woken with nothing to read: imapclient hides the end of the stream
+                    # here, so ending IDLE finds out (it raises when the server is gone,
+                    # and ``connected`` reports that the connection broke).
+                    idling = False
+                    _text, pending = self.client.idle_done()
+                    if _news(pending):
+                        return True
+                    self.client.idle()
+                    idling, started = True, time.monotonic()
             return False
         finally:
             if idling:

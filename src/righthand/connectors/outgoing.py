@@ -6,12 +6,15 @@ writing the same message twice leaves exactly one file.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
+
+from righthand.errors import DiskFull, ServiceUnavailable
 
 
 class FolderSession:
@@ -26,9 +29,20 @@ class FolderSession:
         name = hashlib.sha256(key.encode()).hexdigest()[:24] + ".eml"
         final = self.folder / name
         tmp = self.folder / f".{name}.tmp"
-        tmp.write_bytes(bytes(message))
-        os.replace(tmp, final)
+        try:
+            tmp.write_bytes(bytes(message))
+            os.replace(tmp, final)
+        except OSError as exc:  # nothing was written whole: safe to retry
+            tmp.unlink(missing_ok=True)
+            raise _unwritable(self.folder, exc) from exc
         return f"written to {final}"
+
+
+def _unwritable(folder: Path, exc: OSError) -> ServiceUnavailable:
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
+        return DiskFull(f"the disk is full: cannot write the message to {folder}")
+    return ServiceUnavailable(f"cannot write the message to {folder}: {exc.strerror}",
+                              hint="Make the folder writable; the mail is kept and retried.")
 
 
 class FolderSender:
@@ -42,5 +56,8 @@ class FolderSender:
     @contextmanager
     def open(self) -> Iterator[FolderSession]:
         """Make sure the folder exists and yield a session."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.folder, exc) from exc
         yield FolderSession(self.folder)

@@ -31,6 +31,15 @@ class Workspace:
         return self.address_form or self.client_name.split()[0]
 
 
+class TextModel(Protocol):
+    """A language model bound to one workspace (its token budget, its delimiting of outside
+    text): see righthand.service.language_model. ``data`` is outside text, passed as data and
+    never as instructions. Raises a RighthandError when the model cannot answer."""
+
+    def ask(self, instructions: str, data: Mapping[str, str], *, max_tokens: int = 800) -> str:
+        ...
+
+
 @dataclass
 class Request:
     """One understood request, handed to a duty's handler."""
@@ -42,6 +51,8 @@ class Request:
     workspace: Workspace
     session: Session
     requested_by: str = "client"
+    #: the optional language model (None when none is configured); duties must work without
+    model: TextModel | None = None
 
 
 @dataclass

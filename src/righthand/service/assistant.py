@@ -4,14 +4,24 @@ every proposed action through the executor (and so the gate), and answer in word
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from righthand.conversation.understanding import Understanding
 from righthand.duties.plugin import Reply, Request
 from righthand.policy.access import ReadRefusal, check_read
 from righthand.policy.autonomy import Autonomy
-from righthand.service import approvals, audit, executor, workspaces
+from righthand.service import (
+    approvals,
+    audit,
+    conversation,
+    executor,
+    language_model,
+    model_understanding,
+    workspaces,
+)
 from righthand.store.tables import Workspace
 
 if TYPE_CHECKING:
@@ -30,6 +40,7 @@ class ActionReport:
     summary: str
     state: str
     approval_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -52,22 +63,54 @@ class Answer:
                                       "approval_id", "summary"}} for a in self.actions]}
 
 
-def ask(app: App, text: str, workspace: str | None = None, actor: str = "client") -> Answer:
-    """Answer ``text`` for the client of ``workspace`` (default: the current one)."""
+def ask(app: App, text: str, workspace: str | None = None, actor: str = "client",
+        channel: str | None = None, intent: str | None = None) -> Answer:
+    """Answer ``text`` for the client of ``workspace`` (default: the current one). With a
+    ``channel`` ("cli", "email:ADDR", ...) the conversation's memory completes follow-ups and
+    answers to clarifying questions (service/conversation.py). ``intent`` (a public intent
+    name) takes the request as that intent, its slots found in ``text`` (MCP tools)."""
     now = app.clock()
     with app.db.unit(None) as session:
         ws = workspaces.resolve(session, workspace)
         session.info["workspace_id"] = ws.id
         understood = app.understander.understand(text, now, ws.timezone, ws.assistant_name)
+        if intent is not None and intent != understood.intent:
+            understood = _as_intent(intent, text, now, ws.timezone)
+        memory: dict[str, Any] = {}
+        if channel is not None:
+            memory = conversation.load(session, channel, now)
+            understood, text = conversation.recall(
+                memory, text, understood,
+                lambda said: app.understander.understand(said, now, ws.timezone,
+                                                         ws.assistant_name))
+        if intent is None:  # unsure even with the conversation's memory: the optional model
+            understood = model_understanding.refine(app, session, ws, text, understood)
         audit.append(session, ws.id, actor, "request.received", understood.handler,
                      {"text": text, "slots": understood.slots}, at=now)
         answer = _answer(app, session, ws, text, understood.handler, understood.slots, actor)
         answer.confidence = understood.confidence
+        if channel is not None:
+            conversation.save(session, ws.id, channel,
+                              conversation.remember(memory, understood, answer, ws.timezone),
+                              now)
     allowed = [a.id for a in answer.actions if a.decision == "allow"]
     if allowed:
         report = app.dispatcher().run_once(only=allowed)
         _note_delivery(app, ws.id, answer, report.delivered, report.retrying)
     return answer
+
+
+def _as_intent(intent: str, text: str, now: datetime, tz: str) -> Understanding:
+    """``text`` understood as ``intent`` (the caller chose the intent, e.g. an MCP tool)."""
+    from zoneinfo import ZoneInfo
+
+    from righthand.conversation import engine, slots
+
+    today = now.astimezone(ZoneInfo(tz)).date()
+    route, found = engine.fill(intent, text, today)
+    public = engine.PUBLIC.get(route, route)
+    filled = slots.contract(public, found, text, today, tz)
+    return Understanding(public, filled, 1.0, route if route != public else "")
 
 
 def _answer(app: App, session: Session, ws: Workspace, text: str, intent: str,
@@ -89,7 +132,8 @@ def _answer(app: App, session: Session, ws: Workspace, text: str, intent: str,
         return Answer(grant.reason, intent, slots, 0.0)
     reply: Reply = route.handler(Request(text=text, intent=intent, slots=slots, now=now,
                                          workspace=workspaces.info(ws), session=session,
-                                         requested_by=actor))
+                                         requested_by=actor,
+                                         model=language_model.for_workspace(app, session, ws.id)))
     answer = Answer(reply.text, intent, slots, 0.0, data=reply.data)
     lines = [reply.text] if reply.text else []
     for action in reply.actions:
@@ -99,7 +143,8 @@ def _answer(app: App, session: Session, ws: Workspace, text: str, intent: str,
         answer.actions.append(ActionReport(
             id=proposed.row.id, duty=proposed.row.duty, kind=proposed.row.kind,
             decision=decision.name, reason=decision.reason, summary=proposed.row.summary,
-            state=proposed.row.state, approval_id=proposed.approval_id))
+            state=proposed.row.state, approval_id=proposed.approval_id,
+            payload=dict(proposed.row.payload or {})))
         if decision.name == "ask":
             lines.append(f"It is waiting for your approval (#{proposed.approval_id}): "
                          f"{decision.reason} Approve with `righthand approvals approve "

@@ -42,11 +42,20 @@ from righthand.duties.registry import DutyRegistry
 from righthand.errors import (
     BadCredentials,
     ClientMustAct,
+    DatabaseUnavailable,
     DeliveryUncertain,
     RetryLater,
     RighthandError,
 )
-from righthand.service import audit, calendar_sync, campaigns, ledger, mail_accounts, messages
+from righthand.service import (
+    audit,
+    calendar_sync,
+    campaigns,
+    health,
+    ledger,
+    mail_accounts,
+    messages,
+)
 from righthand.store.tables import ActionRow, OutboxRow, Workspace
 from righthand.store.uow import Database
 
@@ -104,6 +113,10 @@ class Dispatcher:
         self._mail = mail
         self.clock = clock
         self.owner = owner or this_process()
+        # Mail the server took (250) whose 'sent' the database could not hear (it restarted):
+        # entry id -> (workspace, result). Never put back to pending -- that would send it
+        # twice; recorded as soon as the database answers again.
+        self._unrecorded: dict[int, tuple[int, dict[str, object]]] = {}
 
     @property
     def mail(self) -> MailSender:
@@ -135,7 +148,10 @@ class Dispatcher:
                                     .execution_options(**ALL)).all()
             for entry in stale:
                 expired = entry.lease_until is not None and entry.lease_until < now
-                if entry.owner == self.owner or (_owner_alive(entry.owner) and not expired):
+                # Ours or a live owner's, within the lease: in flight. (Ours past the lease: a
+                # commit the database lost as it restarted -- settle it like a dead one's.)
+                if ((entry.owner == self.owner or _owner_alive(entry.owner)) and not expired) \
+                        or entry.id in self._unrecorded:
                     continue
                 if entry.via == "local":
                     entry.status = "pending"  # local effects commit atomically: nothing happened
@@ -167,6 +183,7 @@ class Dispatcher:
     def run_once(self, limit: int = 200, only: Iterable[int] | None = None) -> DispatchReport:
         """Recover, then deliver up to ``limit`` due entries (or just the actions ``only``)."""
         report = DispatchReport()
+        self._record_unrecorded(report)
         report.uncertain.extend(self.recover())
         now = self.clock()
         with self.db.unit(None, write=False) as session:
@@ -251,27 +268,26 @@ class Dispatcher:
         for workspace_id, ids in groups.items():
             own = self._own_smtp(workspace_id)
             if own is None:
-                self._deliver_with(self.mail, ids, report, None)
+                self._deliver_with(self.mail, ids, report, None, workspace_id)
             else:
-                self._deliver_with(own[0], ids, report, own[1])
+                self._deliver_with(own[0], ids, report, own[1], workspace_id)
 
     def _deliver_with(self, sender: MailSender, entry_ids: list[int], report: DispatchReport,
-                      from_address: str | None) -> None:
+                      from_address: str | None, workspace_id: int) -> None:
         try:
             with sender.open() as mail_session:
                 for entry_id in entry_ids:
                     self._send_one(mail_session, entry_id, report, from_address)
-        except RetryLater as exc:
+        except (RetryLater, ClientMustAct) as exc:  # ClientMustAct: bad credentials
+            if not isinstance(exc, DatabaseUnavailable):  # the client is told
+                health.note(self.db, workspace_id, "smtp", exc, self.clock())
             for entry_id in entry_ids:
                 if entry_id not in report.delivered + report.failed + report.uncertain + \
-                        report.retrying:
+                        report.retrying and entry_id not in self._unrecorded:
                     self._postpone(entry_id, exc)
                     report.retrying.append(entry_id)
-        except ClientMustAct as exc:  # bad credentials: keep the mail, tell the client
-            for entry_id in entry_ids:
-                if entry_id not in report.delivered + report.failed + report.uncertain:
-                    self._postpone(entry_id, exc)
-                    report.retrying.append(entry_id)
+            if isinstance(exc, DatabaseUnavailable):
+                raise  # the caller (the worker's loop) hears the database is away
 
     def _send_one(self, mail_session: MailSession, entry_id: int,
                   report: DispatchReport, from_address: str | None = None) -> None:
@@ -296,20 +312,35 @@ class Dispatcher:
             self._mark_uncertain(entry_id, exc)
             report.uncertain.append(entry_id)
             return
-        except RetryLater as exc:
+        except RetryLater as exc:  # a 4xx: this message waits, the client is told
+            health.note(self.db, workspace_id, "smtp", exc, self.clock())
             self._retry_or_fail(entry_id, exc, report)
             return
         except ClientMustAct as exc:
             self._fail(entry_id, exc, report)
             return
+        result: dict[str, object] = {"message_id": str(message["Message-ID"]), "server": answer}
+        try:
+            self._record_sent(workspace_id, entry_id, result)
+        except DatabaseUnavailable:
+            self._unrecorded[entry_id] = (workspace_id, result)
+            raise
+        report.delivered.append(entry_id)
+
+    def _record_sent(self, workspace_id: int, entry_id: int, result: dict[str, object]) -> None:
         with self.db.unit(workspace_id) as session:
             entry = session.get(OutboxRow, entry_id)
             row = session.get(ActionRow, entry.action_id) if entry else None
-            if entry is not None and row is not None:
-                self._finish(session, entry, row, "sent",
-                             {"message_id": str(message["Message-ID"]), "server": answer},
-                             self.clock())
-        report.delivered.append(entry_id)
+            if entry is not None and row is not None and entry.status == "sending":
+                self._finish(session, entry, row, "sent", result, self.clock())
+            health.record_ok(session, workspace_id, "smtp", self.clock())
+
+    def _record_unrecorded(self, report: DispatchReport) -> None:
+        """Record as sent the mail the server took while the database was away."""
+        for entry_id, (workspace_id, result) in list(self._unrecorded.items()):
+            self._record_sent(workspace_id, entry_id, result)  # still down: raises, kept
+            del self._unrecorded[entry_id]
+            report.delivered.append(entry_id)
 
     # -- campaigns ----------------------------------------------------------------------------
     def _deliver_campaign(self, entry_id: int, report: DispatchReport) -> None:
@@ -335,6 +366,8 @@ class Dispatcher:
                         clock=self.clock, max_attempts=self.settings.dispatch_max_attempts,
                         lease=timedelta(seconds=self.settings.dispatch_lease_seconds))
         except (RetryLater, BadCredentials) as exc:  # could not connect: nothing handed over
+            if not isinstance(exc, DatabaseUnavailable):
+                health.note(self.db, workspace_id, "smtp", exc, now)
             self._postpone(entry_id, exc)
             report.retrying.append(entry_id)
             return
@@ -354,6 +387,12 @@ class Dispatcher:
                 return  # another dispatcher holds it now
             rounds = int((entry.result or {}).get("rounds") or 0)
             verdict = campaigns.settle(session, plan, result, now, rounds + 1)
+            if result.error or result.done.get("retrying"):  # server gone or "later": told
+                health.record_failure(session, plan.workspace_id, "smtp", result.error or (
+                    f"the mail server asked to try {result.done['retrying']} message(s) of a "
+                    "mailing again later"), now)
+            elif result.done.get("sent"):
+                health.record_ok(session, plan.workspace_id, "smtp", now)
             if verdict.outcome == "finished":
                 self._finish(session, entry, row, "sent", verdict.report, now,
                              record_outcome=rounds == 0)

@@ -115,7 +115,12 @@ def open_approval(session: Session, row: ActionRow, reason: str, now: datetime,
 
 def enqueue_allowed(session: Session, row: ActionRow, catalog: DutyCatalog, now: datetime,
                     not_before: datetime | None = None) -> None:
-    """Write ``row`` to the outbox through the connector its kind names."""
+    """Write ``row`` to the outbox through the connector its kind names; a payload's own
+    ``not_before`` (a scheduled mailing, approved with it) defers delivery until then."""
+    wanted = (row.payload or {}).get("not_before")
+    if wanted:
+        later = datetime.fromisoformat(str(wanted))
+        not_before = later if not_before is None else max(not_before, later)
     manifest = catalog.duty_for_kind(row.kind)
     kind = manifest.kind(row.kind) if manifest else None
     if kind is None:

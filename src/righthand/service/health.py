@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from righthand.errors import ClientMustAct, RighthandError
+from righthand.errors import ClientMustAct, DiskFull, RighthandError
 from righthand.store.tables import ConnectionHealth, OutboxRow
 from righthand.store.uow import Database
 
@@ -61,7 +61,7 @@ def record_failure(session: Session, workspace_id: int, connector: str,
                    error: RighthandError | str, now: datetime) -> None:
     """Note that ``connector`` failed for this workspace (keeps the first 'since')."""
     message = error if isinstance(error, str) else error.message
-    if isinstance(error, ClientMustAct):
+    if isinstance(error, ClientMustAct | DiskFull):
         todo = error.hint
     else:
         todo = WAIT_HINT.get(connector, "Nothing, if it clears up soon: the work is retried.")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from righthand.errors import Bug, DatabaseUnavailable, RetryLater, RighthandError
-from righthand.service import approvals, health, job_runs, workspaces
+from righthand.service import approvals, health, job_runs, language_model, workspaces
 from righthand.store.tables import JobDuty, Workspace
 
 if TYPE_CHECKING:
@@ -126,7 +126,8 @@ def run_duty_job(app: App, name: str) -> int:
     for ws in rows:
         with app.db.unit(ws.id) as session:
             if workspaces.job_description(session, ws).setting(job.duty).enabled:
-                job.run({"app": app, "workspace_id": ws.id, "session": session})
+                with language_model.proactive():  # at most one model call per run
+                    job.run({"app": app, "workspace_id": ws.id, "session": session})
                 ran += 1
     return ran
 
@@ -163,7 +164,8 @@ def run_claimed(app: App, name: str, workspace_id: int, period: datetime) -> boo
         if schedule.own_units:
             failure: RighthandError | None = None
             try:
-                schedule.run(context)
+                with language_model.proactive():  # at most one model call per run
+                    schedule.run(context)
             except DatabaseUnavailable:
                 raise
             except RighthandError as exc:  # the connection failed: told, tried next period
@@ -177,7 +179,8 @@ def run_claimed(app: App, name: str, workspace_id: int, period: datetime) -> boo
             ws = session.get(Workspace, workspace_id)
             if ws is not None and (schedule.duty is None or workspaces.job_description(
                     session, ws).setting(schedule.duty).enabled):
-                schedule.run({**context, "session": session})
+                with language_model.proactive():
+                    schedule.run({**context, "session": session})
             if not job_runs.finish(session, name, workspace_id, period, owner, app.clock()):
                 raise RetryLater(f"job {name} for workspace {workspace_id} was taken over")
         return True

@@ -26,9 +26,9 @@ from sqlalchemy import select
 from righthand.connectors import mailbox
 from righthand.connectors.ports import MailboxReader, MailboxReadSession
 from righthand.duties.screening import store as screening
-from righthand.errors import NotDelegated, RetryLater, RighthandError
+from righthand.errors import DatabaseUnavailable, NotDelegated, RetryLater, RighthandError
 from righthand.policy.access import ReadRefusal, check_read
-from righthand.service import audit, executor, mail_accounts, workspaces
+from righthand.service import audit, executor, health, mail_accounts, mail_channel, workspaces
 from righthand.store.tables import ActionRow, MailFolderState, MailMessage, Workspace
 
 if TYPE_CHECKING:
@@ -85,6 +85,7 @@ def poll(app: App, workspace_id: int, reader: MailboxReader | None = None,
     with (reader or mailbox.reader(config)).open() as live:
         for folder in folders:
             sync(app, workspace_id, live, folder, report, backfill, frozenset(folders))
+    mail_channel.answer_requests(app, workspace_id, dispatch=dispatch)  # before screening
     screen_pending(app, workspace_id, report, dispatch=dispatch)
     return report
 
@@ -247,7 +248,7 @@ def screen_pending(app: App, workspace_id: int, report: PollReport | None = None
 
 def watch(app: App, workspace_id: int, should_stop: Callable[[], bool] = lambda: False,
           wait_seconds: float = 300.0, on_poll: Callable[[PollReport], None] | None = None,
-          reader: MailboxReader | None = None) -> None:
+          reader: MailboxReader | None = None, reconnect_max: float = 300.0) -> None:
     """Poll, then wait for news with IDLE (or polling) and poll again, until told to stop;
     reconnects with a growing pause when the server goes away."""
     _check_delegated(app, workspace_id)
@@ -265,14 +266,18 @@ def watch(app: App, workspace_id: int, should_stop: Callable[[], bool] = lambda:
                     for folder in folders:
                         sync(app, workspace_id, live, folder, report,
                              inbox_folders=frozenset(folders))
+                    mail_channel.answer_requests(app, workspace_id)
                     screen_pending(app, workspace_id, report)
+                    health.note(app.db, workspace_id, "imap", None, app.clock())
                     if on_poll:
                         on_poll(report)
                     if not should_stop():
                         live.wait(folders[0], wait_seconds)
-        except RetryLater:
-            time.sleep(pause)
-            pause = min(pause * 2, 300.0)
+        except RetryLater as exc:  # the connection broke (mid-fetch, mid-IDLE): told, retried
+            if not isinstance(exc, DatabaseUnavailable):
+                health.note(app.db, workspace_id, "imap", exc, app.clock())
+            time.sleep(min(pause, reconnect_max))
+            pause = min(pause * 2, reconnect_max)
 
 
 def run_job(context: dict[str, Any]) -> None:
@@ -286,14 +291,20 @@ def run_job(context: dict[str, Any]) -> None:
     if not has_account:
         return
     workspace_id = context["workspace_id"]
-    error: str | None = None
+    error: RighthandError | None = None
     try:
         poll(app, workspace_id)
+    except DatabaseUnavailable:
+        raise  # nowhere to write; the job's run is offered again
     except RighthandError as exc:  # one workspace's broken mailbox must not stop the others
-        error = exc.one_line()
+        error = exc
     with app.db.unit(workspace_id) as own:
         row = mail_accounts.account(own)
         if row is not None:
-            row.last_error = error
+            row.last_error = error.one_line() if error else None
             if error is None:
                 row.last_ok_at = app.clock()
+        if error is None:  # the client is told (`righthand status`, Today, the briefing)
+            health.record_ok(own, workspace_id, "imap", app.clock())
+        else:
+            health.record_failure(own, workspace_id, "imap", error, app.clock())

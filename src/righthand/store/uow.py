@@ -26,6 +26,13 @@ def _rollback_quietly(session: Session) -> None:
         session.rollback()
 
 
+def _disk_full(exc: DBAPIError) -> bool:
+    """SQLite says 'database or disk is full'; PostgreSQL 'No space left on device' (53100)."""
+    text = str(exc.orig).lower()
+    return "disk is full" in text or "no space left" in text or \
+        getattr(exc.orig, "sqlstate", None) == "53100"
+
+
 class Database:
     """The composition root's handle on storage: opens units of work."""
 
@@ -50,6 +57,11 @@ class Database:
                 session.rollback()
                 raise
             _rollback_quietly(session)
+            if _disk_full(exc):
+                raise DatabaseUnavailable(
+                    f"the disk is full: the database could not save this work ({exc.orig})",
+                    hint="Free some disk space on the server; the work is retried by itself "
+                         "once there is room, and nothing is lost.") from exc
             raise DatabaseUnavailable(f"the database is unavailable: {exc.orig}") from exc
         except BaseException:
             session.rollback()

@@ -47,6 +47,8 @@ AREAS: tuple[str, ...] = (
     "righthand.web.routes.job",
     "righthand.web.routes.trust",
     "righthand.web.routes.settings",
+    "righthand.web.routes.connections",
+    "righthand.web.routes.calendar",
     "righthand.web.routes.pipeline",
     "righthand.web.routes.imports",  # before contacts: /contacts/import is not a contact id
     "righthand.web.routes.contacts",
@@ -189,9 +191,11 @@ def create_app(app: App, web_settings: WebSettings | None = None) -> FastAPI:
             api.include_router(extra)
     api.include_router(unsubscribe_router(app))
     from righthand.web.appointment_links import appointment_router
+    from righthand.web.assistant_voice import assistant_voice_router
     from righthand.web.twilio_hooks import twilio_router
 
     api.include_router(twilio_router(app))
+    api.include_router(assistant_voice_router(app))
     api.include_router(appointment_router(app))
     return api
 

@@ -7,8 +7,10 @@ meets the same gate as the AI assistant's and the audit log says who did what.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -284,6 +286,19 @@ def phase_changes(current: JobDescription, target: JobDescription,
     return lines
 
 
+def _working_hours(session: Session, workspace_id: int, text: str, now: datetime) -> None:
+    """Working hours (e.g. 09:00-12:00,13:00-17:30) become the bookable hours of Monday to
+    Friday, which the calendar's proposed slots and scheduling use."""
+    from righthand.duties.appointments import rules
+
+    value = text.replace(" ", "").replace("\u2013", "-")
+    if not re.fullmatch(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}(,\d{1,2}:\d{2}-\d{1,2}:\d{2})*", value):
+        raise BadInput(f"working hours {text!r} are not like 09:00-17:30",
+                       hint="Write them as 09:00-17:30, or 09:00-12:00,13:00-17:30.")
+    rules.save(session, workspace_id, {"hours": dict.fromkeys(
+        ("mon", "tue", "wed", "thu", "fri"), value)}, now)
+
+
 def update_profile(app: App, ctx: Context, form: Mapping[str, str]) -> list[str]:
     """Save the workspace profile (names, zone, signature...); returns what changed (audited)."""
     ctx.require("job")
@@ -309,6 +324,12 @@ def update_profile(app: App, ctx: Context, form: Mapping[str, str]) -> list[str]
             profile[key] = after[key]
         profile["postal_address"] = [line for line in after["postal_address"].split("\n") if line]
         ws.profile = profile
+        if "timezone" in changed:  # recurring series are expanded in the client's zone
+            from righthand.duties.calendar import index
+
+            index.reindex_all(session, app.clock(), ws.timezone)
+        if "working_hours" in changed and after["working_hours"]:
+            _working_hours(session, ws.id, after["working_hours"], app.clock())
         audit.append(session, ws.id, ctx.actor, "profile.changed", ws.slug,
                      {"fields": changed}, at=app.clock())
         return changed

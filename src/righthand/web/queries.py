@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from righthand.domain.actions import INCIDENT_OUTCOMES, Outcome
 from righthand.domain.records import Event
 from righthand.duties.calendar.agenda import day_bounds, events_between
-from righthand.service import ledger
+from righthand.service import health, ledger
 from righthand.store.tables import (
     ActionRow,
     Approval,
@@ -106,7 +106,9 @@ def agenda(session: Session, day: date, zone: str, days: int = 1) -> list[Event]
 def attention(session: Session, now: datetime, today: date, base: str,
               can: dict[str, bool]) -> list[Attention]:
     """What needs the client: deliveries in doubt, stock low, deals with a step due."""
-    out = []
+    out = [Attention(f"{p.text} What to do: {p.what_to_do}", f"{base}settings/connections",
+                     "bad")
+           for p in health.problems(session) if p.connector != "outbox"]  # connections down
     stuck: dict[str, int] = {status: count for status, count in session.execute(_STUCK)}
     if stuck.get("uncertain"):
         out.append(Attention(f"{stuck['uncertain']} message(s) may or may not have been "

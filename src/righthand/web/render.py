@@ -96,7 +96,8 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       auto_reload=False)  # templates ship with the package; no stat per page
-    env.filters.update(local=local, clock=clock, percent=percent, money=money)
+    env.filters.update(local=local, clock=clock, percent=percent, money=money,
+                       fromiso=datetime.fromisoformat)
     env.globals.update(static=static_url)
     return env
 

@@ -3,6 +3,7 @@ confirmations on request, recording an answer or a no-show (an undoable local ac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -69,21 +70,38 @@ def _find(session: Session, who: str, now: datetime) -> list[AppointmentConfirma
     return [r for r in rows if needle in r.attendee or needle in (r.name or "").lower()]
 
 
+_SAID = [(re.compile(r"\bno[- ]?show\b|\b(?:didn'?t|did not|never) (?:show|turn|come)", re.I),
+          "no_show"),
+         (re.compile(r"\b(?:cancel(?:l?ed|s)?|declined?|can'?t (?:make|come))\b", re.I),
+          "declined"),
+         (re.compile(r"\b(?:confirm(?:ed|s)?|(?:will|can) (?:come|make it))\b", re.I),
+          "confirmed")]
+
+
+def _answer(request: Request) -> str | None:
+    """The answer to record: the ``answer`` slot, else what the client's words say."""
+    given = str(request.slots.get("answer") or "").strip().lower()
+    if given:
+        return {"no-show": "no_show", "cancelled": "declined"}.get(given, given)
+    return next((status for pattern, status in _SAID if pattern.search(request.text)), None)
+
+
 def confirm_request(request: Request) -> Reply:
     """'Mark Tom as a no-show' / 'Tom confirmed' (slots ``who``, ``answer``); without a
     ``who``: propose the confirmations due now (for a client who keeps this duty reactive)."""
     who = str(request.slots.get("who") or request.slots.get("contact") or "").strip()
-    answer = str(request.slots.get("answer") or "").strip()
     if not who:
         return Reply("Tell me whom (\"mark Tom Reed as a no-show\"), or ask me who hasn't "
                      "confirmed.")
     found = _find(request.session, who, request.now)
     if not found:
         return Reply(f"I have no recent or upcoming appointment with {who}.")
-    row = found[0] if answer != "no_show" else min(
+    wanted = _answer(request)
+    if wanted not in _LABEL or wanted == "pending":
+        return Reply(f"What should I record for {who}: confirmed, cancelled or a no-show? "
+                     f"(\"mark {who} as a no-show\")")
+    row = found[0] if wanted != "no_show" else min(
         found, key=lambda r: abs((r.starts_at - request.now).total_seconds()))
-    wanted = {"no_show": "no_show", "no-show": "no_show", "confirmed": "confirmed",
-              "declined": "declined", "cancelled": "declined"}.get(answer, "confirmed")
     action = Action(duty=confirm.DUTY, kind="appointments.mark_attendance",
                     payload={"confirmation_id": row.id, "status": wanted},
                     summary=f"Mark {row.name or row.attendee} as {_LABEL[wanted]} for "

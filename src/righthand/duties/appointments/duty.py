@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from righthand.duties.appointments import scheduling
 from righthand.duties.appointments.manifest import APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE
+from righthand.duties.briefing.sections import Context, Section, SectionSource, register
 from righthand.duties.plugin import DutyPlugin, LazyEffect, PeriodicJob, Route, lazy
 
 _C = "righthand.duties.appointments.confirm_answers"
+
+
+def _confirmations(ctx: Context) -> Section | None:
+    from righthand.duties.appointments.confirm_digest import section
+
+    return section(ctx)
+
+
+# The daily briefing reports what the proactive confirmations did (only while the duty is on).
+register(SectionSource("confirmations", "Confirmations", APPOINTMENTS_CONFIRM.id,
+                       APPOINTMENTS_CONFIRM.read_scopes, 15, _confirmations))
 plugin = DutyPlugin(
     name="appointments", manifests=(APPOINTMENTS_CONFIRM, APPOINTMENTS_SCHEDULE),
     routes=(Route("appointments.schedule", "appointments.schedule", scheduling.schedule),

@@ -101,6 +101,8 @@ def _live(session: Session, key: str) -> ActionRow | None:
 def _title(what: str, people: list[dict[str, str]], who: str) -> str:
     names = [p["name"].split()[0] for p in people if p.get("name")]
     shown = who if not names or len(names) > 2 else " and ".join(names)
+    if not shown.strip():  # a hold for the client alone (the web calendar's "Book")
+        return f"{what[:1].upper()}{what[1:]}"
     return f"{what[:1].upper()}{what[1:]} with {shown}"
 
 

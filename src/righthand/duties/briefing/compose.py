@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Action, Initiative
-from righthand.duties.briefing import daily_sections  # noqa: F401 - registers the built-ins
+from righthand.duties.briefing import (
+    connection_section,  # noqa: F401 - problems first
+    daily_sections,  # noqa: F401 - registers the built-ins
+)
 from righthand.duties.briefing.sections import Context, Section, build_all
 from righthand.duties.briefing.settings import BriefingSettings
 from righthand.duties.plugin import Workspace

@@ -18,6 +18,7 @@ from righthand.store.tables.calls import (
     PhoneLine,
     WebhookMark,
 )
+from righthand.store.tables.channels import ChannelIdentity, ConversationState
 from righthand.store.tables.contacts import (
     ContactEmail,
     ContactPhone,
@@ -29,6 +30,7 @@ from righthand.store.tables.contacts import (
     Subscription,
     Suppression,
 )
+from righthand.store.tables.copy import CopyDraft, CopyEdit, ModelUsage
 from righthand.store.tables.core import (
     ActionRow,
     Approval,
@@ -87,11 +89,15 @@ __all__ = [
     'CalendarSource',
     'CallRow',
     'CallRule',
+    'ChannelIdentity',
     'ConnectionHealth',
     'ContactEmail',
     'ContactPhone',
     'ContactRow',
     'ContactTag',
+    'ConversationState',
+    'CopyDraft',
+    'CopyEdit',
     'DealActivityRow',
     'DealContactRow',
     'DealRow',
@@ -110,6 +116,7 @@ __all__ = [
     'Mailing',
     'MailingListRow',
     'MailingRecipient',
+    'ModelUsage',
     'OutboxRow',
     'OutcomeRow',
     'PhoneLine',

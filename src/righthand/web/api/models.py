@@ -42,6 +42,11 @@ class AskIn(BaseModel):
 
     text: str = Field(min_length=1, max_length=2000,
                       examples=["What's on my calendar today?"])
+    conversation: str | None = Field(
+        default=None, max_length=100, pattern=r"^[\w.:-]+$",
+        description="Any name for a conversation: requests under the same name carry "
+                    "follow-ups (\"move it to Friday\") and answers to the assistant's "
+                    "questions (\"Which Bob?\" -- \"Miller\"). Omit for one-off requests.")
 
 
 class ActionOut(BaseModel):

@@ -58,7 +58,9 @@ def me(ctx: ApiRead) -> models.MeOut:
 @router.post("/ask", response_model=models.AnswerOut, tags=["assistant"])
 def ask(request: Request, body: models.AskIn, ctx: ApiAsk) -> models.AnswerOut:
     """Ask the assistant; proposed actions meet the gate (done, waiting, or refused)."""
-    answer = assistant_ask(get_app(request), body.text, ctx.slug, actor=ctx.actor)
+    channel = f"api:{ctx.actor}:{body.conversation}" if body.conversation else None
+    answer = assistant_ask(get_app(request), body.text, ctx.slug, actor=ctx.actor,
+                           channel=channel)
     return models.AnswerOut(answer=answer.answer, intent=answer.intent, slots=answer.slots,
                             confidence=answer.confidence,
                             actions=[models.ActionOut(**vars(a)) for a in answer.actions])

@@ -5,7 +5,10 @@ content hash), live progress while sending and the results. Everything is
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -160,13 +163,33 @@ def test_send(request: Request, ctx: PageContext, mailing_id: int,
                    notices=acting.propose(app, ctx, [action]))
 
 
+def _send_at(text: str, zone: str, now: datetime) -> datetime | None:
+    """A datetime-local value in the client's zone, in the future (None: send now)."""
+    if not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip()).replace(tzinfo=ZoneInfo(zone))
+    except ValueError:
+        raise BadInput(f"{text!r} is not a date and time",
+                       hint="Use the date picker, or leave it empty to send now.") from None
+    if when <= now:
+        raise BadInput(f"{when:%d %b %Y %H:%M} has already passed",
+                       hint="Choose a later time, or leave it empty to send now.")
+    if when > now + timedelta(days=366):
+        raise BadInput("that is more than a year ahead", hint="Choose a nearer time.")
+    return when
+
+
 @router.post("/mailings/{mailing_id}/send", response_class=HTMLResponse)
 def send(request: Request, ctx: PageContext, mailing_id: int,
-         tasks: BackgroundTasks) -> HTMLResponse:
-    """Dry-run, then propose ONE action for the whole campaign (sent after the response)."""
+         tasks: BackgroundTasks,
+         send_at: Annotated[str, Form(max_length=32)] = "") -> HTMLResponse:
+    """Dry-run, then propose ONE action for the whole campaign (sent after the response, or
+    scheduled: the outbox holds it until ``send_at``, in the client's time zone)."""
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
-        mailing = _mailing(session, mailing_id)
+        mailing = _mailing(session, mailing_id)  # another workspace's: 404 before anything
+        when = _send_at(send_at, ctx.timezone, app.clock())
         waiting = proposals.open_campaign_action(session, mailing)
         if waiting is not None:
             raise BadInput(f"\"{mailing.name}\" is already "
@@ -174,6 +197,11 @@ def send(request: Request, ctx: PageContext, mailing_id: int,
                            hint="See Approvals, or follow it here.")
         report = previews.dry_run(session, mailing, _business(session, ctx))
         action = proposals.campaign_action(session, mailing, report)
+    if when is not None:
+        action = replace(action, payload={**action.payload,
+                                          "not_before": when.astimezone(UTC).isoformat()},
+                         summary=f"{action.summary}, at {when:%a %d %b %Y %H:%M} "
+                                 f"({ctx.timezone})")
     done = acting.propose(app, ctx, [action], deliver=False)
     tasks.add_task(acting.deliver, app, [o.action_id for o in done if o.decision == "allow"])
     return _detail(request, ctx, mailing_id, notices=done)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
+from righthand.service import workspaces
+from righthand.store.tables import CallRow
 from righthand.web import operations, queries
 from righthand.web.auth import PageContext, get_app, reading
-from righthand.web.render import render
+from righthand.web.render import is_htmx, render
 from righthand.web.routing import page_router
 
 router = page_router()
@@ -43,3 +47,30 @@ def today(request: Request, workspace: str) -> HTMLResponse:
     view = queries.Today(day=day, agenda=events, agenda_refusal=refusal["calendar"],
                          waiting=waiting, waiting_count=count, attention=attention)
     return render(request, "today.html", ctx=ctx, active="today", title="Today", view=view)
+
+
+# Shown by the Today page itself (agenda, approvals, low stock): not repeated.
+SHOWN_ABOVE = frozenset({"agenda", "approvals", "supplies"})
+
+
+@router.get("/today/briefing", response_class=HTMLResponse)
+def today_briefing(request: Request, ctx: PageContext) -> HTMLResponse:
+    """The rest of the daily briefing (important mail, deals needing attention, follow-ups,
+    confirmations) and the last day's calls: the briefing duty's own sections, fetched by the
+    Today page after it is shown (they cost more than the page itself)."""
+    from righthand.duties.briefing import compose
+    from righthand.duties.briefing.sections import build_all
+
+    app = get_app(request)
+    now = app.clock()
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        ws = operations.workspace_row(session, ctx)
+        context = compose.context(session, workspaces.info(ws), now,
+                                  workspaces.job_description(session, ws), app.catalog)
+        sections = build_all(context, SHOWN_ABOVE)
+        calls = [] if operations.readable(session, app, ctx, "calls") else list(
+            session.scalars(select(CallRow).where(CallRow.started_at >= now - timedelta(
+                hours=24)).order_by(CallRow.started_at.desc()).limit(10)))
+    template = "today_briefing.html" if is_htmx(request) else "today_briefing_page.html"
+    return render(request, template, ctx=ctx, active="today", title="Today's briefing",
+                  sections=sections, calls=calls)

@@ -1,0 +1,156 @@
+"""The calendar page: day and week views from the occurrence index in the client's time zone,
+and scheduling with the availability engine's proposed slots, booked through the gate."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from righthand.policy.duties import Phase
+from righthand.store.tables import ActionRow, AuditEntry, EventRow
+from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, unique
+
+
+@pytest.fixture
+def office(lite_app, monkeypatch):
+    return seed_demo(lite_app, monkeypatch, Phase.III)
+
+
+@pytest.fixture
+def owner(lite_app, office):
+    web = client(lite_app)
+    login(web, office.owner)
+    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
+    return web
+
+
+def test_week_and_day_views_show_the_index_in_the_clients_zone(lite_app, office, owner):
+    base = f"/w/{office.slug}/calendar"
+    week = owner.get(base)
+    assert week.status_code == 200
+    # the demo clock is Thursday 26 Nov 2026 10:00 in New York: the week runs Mon 23 - Sun 29
+    assert "23 Nov \u2013 29 Nov 2026" in week.text
+    assert week.text.count('class="card day') == 7
+    assert "Team stand-up" in week.text and "Jones closing prep" in week.text
+    assert "2:00 pm\u20133:00 pm" in week.text  # 19:00 UTC shown at 2 pm New York time
+    day = owner.get(base, params={"view": "day", "day": "2026-11-26"})
+    assert day.text.count('class="card day') == 1 and "Jones closing prep" in day.text
+    tomorrow = owner.get(base, params={"view": "day", "day": "2026-11-27"})
+    assert "Jones closing prep" not in tomorrow.text
+    bad = owner.get(base, params={"view": "month"})
+    assert bad.status_code == 400 and "Use day or week" in bad.text
+    assert owner.get(base, params={"day": "26/11"}).status_code == 400
+
+
+def test_proposed_slots_avoid_busy_time_and_booking_is_an_action(lite_app, office, owner):
+    base = f"/w/{office.slug}/calendar"
+    found = owner.get(f"{base}/slots", params={"what": "coffee", "minutes": "60",
+                                               "day": "2026-11-26"})
+    assert found.status_code == 200 and "Proposed times" in found.text
+    starts = re.findall(r'name="start" value="([^"]+)"', found.text)
+    assert starts
+    zone = ZoneInfo("America/New_York")
+    first = datetime.fromisoformat(starts[0]).astimezone(zone)
+    # 2 hours' notice from 10:00, and the 2 pm closing prep is busy: 12:00 is the first hour
+    assert (first.day, first.hour) == (26, 12), starts
+    assert all(not (14 <= datetime.fromisoformat(s).astimezone(zone).hour < 15)
+               for s in starts if datetime.fromisoformat(s).astimezone(zone).day == 26)
+    booked = owner.post(f"{base}/book", data={"start": starts[0], "what": "coffee",
+                                              "minutes": "60"})
+    assert booked.status_code == 200 and "Book Coffee, Thu 26 Nov" in booked.text, booked.text[-1500:]
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        action = session.scalars(select(ActionRow).where(
+            ActionRow.duty == "appointments.schedule").order_by(ActionRow.id.desc())).first()
+        assert action.kind == "appointments.hold"
+        assert action.requested_by.startswith("client:")
+        assert action.state in ("done", "awaiting_approval")
+        if action.state == "done":
+            assert session.scalars(select(EventRow).where(
+                EventRow.summary == "Coffee")).first() is not None
+    again = owner.post(f"{base}/book", data={"start": starts[0], "what": "coffee",
+                                             "minutes": "60"})
+    assert "already in hand" in again.text  # the same booking twice is one booking
+
+
+def test_booking_is_refused_when_scheduling_is_off_and_staff_are_attributed(lite_app, office,
+                                                                            owner):
+    set_phase(lite_app, office.workspace_id, Phase.I)
+    base = f"/w/{office.slug}/calendar"
+    start = "2026-11-27T16:00:00-05:00"
+    refused = owner.post(f"{base}/book", data={"start": start, "what": "call"})
+    assert refused.status_code == 200 and "Not done" in refused.text
+    set_phase(lite_app, office.workspace_id, Phase.III)
+    staff = add_user(lite_app, unique("staff"), office.workspace_id, "staff")
+    web = client(lite_app)
+    login(web, staff)
+    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
+    web.post(f"{base}/book", data={"start": start, "what": "call"})
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        rows = session.scalars(select(ActionRow).where(
+            ActionRow.duty == "appointments.schedule").order_by(ActionRow.id)).all()
+    assert rows[0].state == "denied" and rows[0].requested_by.startswith("client:")
+    assert rows[-1].requested_by == f"staff:{staff}"
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        entry = session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "action.decided",
+            AuditEntry.subject == f"action {rows[-1].id}")).one()
+    assert entry.actor == f"staff:{staff}"  # the audit log names the staff member
+
+
+def test_today_shows_the_rest_of_the_briefing(lite_app, office, owner):
+    from righthand.service import demo_mail
+
+    demo_mail.seed(lite_app, office.workspace_id, office.slug, lite_app.clock())
+    today = owner.get(f"/w/{office.slug}/today")
+    assert f'hx-get="/w/{office.slug}/today/briefing"' in today.text
+    fragment = owner.get(f"/w/{office.slug}/today/briefing", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "Deals needing attention" in fragment.text and "Follow-ups" in fragment.text
+    assert "Calls since yesterday" in fragment.text and "Voicemail:" in fragment.text
+    page = owner.get(f"/w/{office.slug}/today/briefing")
+    assert "<h1>Today&#39;s briefing</h1>" in page.text or "Today's briefing</h1>" in page.text
+
+
+def test_working_hours_in_the_profile_are_the_bookable_hours(lite_app, office, owner):
+    from righthand.duties.appointments import rules as stored_rules
+
+    settings = owner.get(f"/w/{office.slug}/settings").text
+    values = dict(re.findall(r'name="(\w+)" type="\w+" value="([^"]*)"', settings))
+    form = {k: values.get(k, "") for k in ("client_name", "assistant_name", "address_form",
+                                           "timezone", "business_name", "email", "phone")}
+    bad = owner.post(f"/w/{office.slug}/settings/profile",
+                     data={**form, "working_hours": "nine to five"})
+    assert bad.status_code == 400 and "09:00-17:30" in bad.text
+    saved = owner.post(f"/w/{office.slug}/settings/profile",
+                       data={**form, "working_hours": "13:00-16:00"})
+    assert saved.status_code == 200 and "working_hours" in saved.text
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        assert stored_rules.load(session).to_json()["hours"]["fri"] == "13:00-16:00"
+    found = owner.get(f"/w/{office.slug}/calendar/slots",
+                      params={"what": "call", "minutes": "30", "day": "2026-11-27"})
+    zone = ZoneInfo("America/New_York")
+    hours = {datetime.fromisoformat(s).astimezone(zone).hour
+             for s in re.findall(r'name="start" value="([^"]+)"', found.text)}
+    assert hours and hours <= {13, 14, 15}, hours
+
+
+def test_letting_people_choose_emails_them_three_proposed_times(lite_app, office, owner):
+    base = f"/w/{office.slug}/calendar"
+    found = owner.get(f"{base}/slots", params={"what": "call", "who": "Bob Miller",
+                                               "minutes": "30", "day": "2026-11-27"})
+    assert "Let Bob Miller choose: email three times" in found.text
+    offered = owner.post(f"{base}/offer", data={"who": "Bob Miller", "what": "call",
+                                                "minutes": "30", "day": "2026-11-27"})
+    assert offered.status_code == 200 and "Offer Call with Bob" in offered.text, \
+        offered.text[-1500:]
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        action = session.scalars(select(ActionRow).where(
+            ActionRow.kind == "appointments.propose_slots")).one()
+    assert len(action.payload["slots"]) == 3
+    assert action.payload["recipients"] == ["bob.miller@example.com"]
+    unknown = owner.post(f"{base}/offer", data={"who": "Nobody Atall", "what": "call"})
+    assert unknown.status_code == 200 and "email address for Nobody Atall" in unknown.text

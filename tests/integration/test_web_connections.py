@@ -1,0 +1,174 @@
+"""Settings → Connections: credentials are stored sealed and never shown back, and "Test
+connection" says exactly which step failed -- against real servers on loopback (aiosmtpd for
+SMTP, a plain socket for TLS failures, a closed port, an unresolvable name)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select, text
+
+from righthand import netguard
+from righthand.policy.duties import Phase
+from righthand.store.tables import AuditEntry
+from tests.support import dovecot
+from tests.support.servers import free_port, need
+from tests.support.smtp import SmtpServer
+from tests.support.web import add_user, client, csrf, login, seed_demo, unique
+
+SECRET = "hunter2-very-secret"
+
+
+@pytest.fixture
+def office(lite_app, monkeypatch):
+    return seed_demo(lite_app, monkeypatch, Phase.II)
+
+
+@pytest.fixture
+def owner(lite_app, office):
+    web = client(lite_app)
+    login(web, office.owner)
+    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
+    return web
+
+
+def _save(web, slug: str, **fields: str) -> str:
+    form = {"kind": "imap", "imap_host": "", "imap_security": "ssl", "smtp_host": "",
+            "smtp_security": "starttls", "username": "", "smtp_username": "", **fields}
+    answer = web.post(f"/w/{slug}/settings/connections/mail", data=form)
+    assert answer.status_code == 200, answer.text[-800:]
+    return answer.text
+
+
+def _test(web, slug: str, which: str) -> str:
+    answer = web.post(f"/w/{slug}/settings/connections/test", data={"which": which})
+    assert answer.status_code == 200, answer.text[-800:]
+    start = answer.text.index(f'id="test-{which}"')
+    return answer.text[start:start + 1500]
+
+
+def test_passwords_are_sealed_and_never_shown(lite_app, office, owner):
+    page = _save(owner, office.slug, imap_host="imap.example.com", username="pat",
+                 password=SECRET, smtp_host="smtp.example.com", smtp_password=SECRET)
+    assert SECRET not in page and "(set; empty keeps it)" in page
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        raw = session.execute(text("SELECT imap_password, smtp_password FROM mail_accounts "
+                                   "WHERE workspace_id = :w"), {"w": office.workspace_id}).one()
+        assert SECRET not in raw[0] and SECRET not in raw[1]
+        entries = session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "mail.account_saved")).all()
+    assert entries and entries[-1].actor.startswith("client:")
+    assert all(SECRET not in str(e.data) for e in entries)
+    # an empty password keeps the stored one
+    _save(owner, office.slug, imap_host="imap2.example.com", username="pat")
+    again = owner.get(f"/w/{office.slug}/settings/connections").text
+    assert "imap2.example.com" in again and SECRET not in again
+    assert again.count("(set; empty keeps it)") == 2
+
+
+def test_connection_failures_name_the_step(lite_app, office, owner, monkeypatch):
+    slug = office.slug
+    _save(owner, slug, imap_host="no-such-host.invalid", imap_port="993", username="pat",
+          password=SECRET)
+    assert "Failed (name lookup)" in _test(owner, slug, "imap")
+    closed = free_port()
+    _save(owner, slug, imap_host="127.0.0.1", imap_port=str(closed))
+    blocked = _test(owner, slug, "imap")
+    assert "Failed (private address)" in blocked and netguard.ALLOWLIST_ENV in blocked
+    monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
+    refused = _test(owner, slug, "imap")
+    assert "Failed (connection refused)" in refused and f"127.0.0.1:{closed}" in refused
+    assert "resolves to 127.0.0.1" in refused  # the steps that passed are listed
+    with SmtpServer() as server:
+        # a plain-text SMTP server on a port told to be TLS: the handshake fails
+        _save(owner, slug, smtp_host="127.0.0.1", smtp_port=str(server.port),
+              smtp_security="ssl")
+        assert "Failed (TLS)" in _test(owner, slug, "smtp")
+        _save(owner, slug, smtp_host="127.0.0.1", smtp_port=str(server.port),
+              smtp_security="none")
+        works = _test(owner, slug, "smtp")
+        assert "Works" in works and f"port {server.port} answers" in works
+    with lite_app.db.unit(office.workspace_id, write=False) as session:
+        tested = session.scalars(select(AuditEntry).where(
+            AuditEntry.event == "connection.tested")).all()
+    assert [e.data["step"] for e in tested][-2:] == ["tls", "ok"]
+
+
+@pytest.mark.server
+def test_imap_against_dovecot_a_wrong_password_is_a_login_failure(lite_app, office, owner,
+                                                                  monkeypatch):
+    reason = dovecot.available()
+    need(reason is None, reason or "")
+    monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
+    server = dovecot.Dovecot().start()
+    try:
+        user = server.new_user()
+        _save(owner, office.slug, imap_host="127.0.0.1", imap_port=str(server.port),
+              imap_security="none", username=user, password="wrong password")
+        result = _test(owner, office.slug, "imap")
+        assert "Failed (login)" in result and f"refused the login for {user}" in result
+        _save(owner, office.slug, imap_host="127.0.0.1", imap_port=str(server.port),
+              imap_security="none", username=user, password=dovecot.PASSWORD)
+        assert "Works" in _test(owner, office.slug, "imap")
+        _save(owner, office.slug, imap_host="127.0.0.1", imap_port=str(server.port),
+              imap_security="ssl", username=user, password=dovecot.PASSWORD)
+        assert "Failed (TLS)" in _test(owner, office.slug, "imap")
+    finally:
+        server.stop()
+
+
+def test_phone_and_model_and_owner_only(lite_app, office, owner):
+    slug = office.slug
+    assert "auth token is missing" in _test(owner, slug, "phone")  # the demo line has none
+    saved = owner.post(f"/w/{slug}/settings/connections/phone",
+                       data={"number": "+1 202 555 0147", "auth_token": SECRET})
+    assert saved.status_code == 200 and SECRET not in saved.text and "+12025550147" in saved.text
+    assert "Works" in _test(owner, slug, "phone")
+    assert "built-in" in _test(owner, slug, "model")
+    assert "no calendar server is configured" in _test(owner, slug, "caldav")
+    staff = add_user(lite_app, unique("staff"), office.workspace_id, "staff")
+    web = client(lite_app)
+    login(web, staff)
+    assert web.get(f"/w/{slug}/settings/connections").status_code == 403
+
+
+class _Models(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint's model list, behind a key."""
+
+    def do_GET(self) -> None:
+        if self.headers.get("Authorization") != "Bearer right-key":
+            self.send_response(401)
+            self.end_headers()
+            return
+        body = json.dumps({"data": [{"id": "small-model"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+def test_the_language_model_endpoint_key_and_model(lite_app, office, owner, monkeypatch):
+    monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Models)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        for key, model, expected in [("wrong", "small-model", "Failed (login)"),
+                                     ("right-key", "big-model", "Failed (settings)"),
+                                     ("right-key", "small-model", "Works")]:
+            lite_app.settings = replace(lite_app.settings, llm_url=base, llm_model=model,
+                                        llm_key=key)
+            result = _test(owner, office.slug, "model")
+            assert expected in result, result
+        page = owner.get(f"/w/{office.slug}/settings/connections").text
+        assert "right-key" not in page and "key set" in page
+    finally:
+        server.shutdown()
