@@ -32,6 +32,8 @@ class Settings:
     smtp_url: str | None = None  # smtp://user:pass@host:port (smtps:// for implicit TLS)
     caldav_url: str | None = None  # https://user:pass@host/dav/ (two-way calendar sync)
     mail_from: str | None = None
+    # The carrier's REST API for text messages (Twilio-compatible), RIGHTHAND_SMS_API_URL.
+    sms_api_url: str = "https://api.twilio.com"
     approval_ttl_hours: float = 72.0
     dispatch_max_attempts: int = 8
     dispatch_lease_seconds: int = 120
@@ -135,6 +137,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_url=source.get("RIGHTHAND_SMTP_URL") or None,
         caldav_url=source.get("RIGHTHAND_CALDAV_URL") or None,
         mail_from=source.get("RIGHTHAND_MAIL_FROM") or None,
+        sms_api_url=source.get("RIGHTHAND_SMS_API_URL") or "https://api.twilio.com",
         approval_ttl_hours=ttl,
         secret=source.get("RIGHTHAND_SECRET_KEY") or None,
         llm_url=source.get("RIGHTHAND_LLM_URL") or None,

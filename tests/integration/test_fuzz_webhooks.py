@@ -22,7 +22,7 @@ from righthand.web.twilio_hooks import STEPS
 from tests.conftest import new_workspace, workspace_slug
 from tests.support.calls import LINE, TOKEN, set_line
 
-FUZZ = settings(max_examples=150, deadline=3000, derandomize=False,
+FUZZ = settings(max_examples=150, deadline=3000, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 FIELDS = ["CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "Digits",

@@ -193,9 +193,9 @@ def test_understanding_asks_the_model_only_when_unsure_and_the_gate_still_decide
     answer = ask(llm_app, "Order two boxes of printer paper", slug)
     assert answer.intent == "supplies.order" and model.requests == []  # sure: no call
     model.play("understand_supplies_status.json")
-    answer = ask(llm_app, "the cupboard thing", slug)
+    answer = ask(llm_app, "cupboard stuff?", slug)  # the engine is unsure of this one
     assert len(model.requests) == 1 and answer.intent == "supplies.status"
-    assert "<<<DATA REQUEST>>>\nthe cupboard thing\n<<<END DATA REQUEST>>>" in model.prompt()
+    assert "<<<DATA REQUEST>>>\ncupboard stuff?\n<<<END DATA REQUEST>>>" in model.prompt()
     assert "no supplies in the catalog" in answer.answer
     # A model talked into mailing someone: only a proposal, and the gate asks the client.
     model.play("understand_obeys_injection.json")

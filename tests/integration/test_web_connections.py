@@ -125,8 +125,10 @@ def test_phone_and_model_and_owner_only(lite_app, office, owner):
     slug = office.slug
     assert "auth token is missing" in _test(owner, slug, "phone")  # the demo line has none
     saved = owner.post(f"/w/{slug}/settings/connections/phone",
-                       data={"number": "+1 202 555 0147", "auth_token": SECRET})
+                       data={"number": "+1 202 555 0147", "auth_token": SECRET,
+                             "account_sid": "AC0123456789abcdef"})
     assert saved.status_code == 200 and SECRET not in saved.text and "+12025550147" in saved.text
+    assert 'value="AC0123456789abcdef"' in saved.text  # texts urgent mail to the client
     assert "Works" in _test(owner, slug, "phone")
     assert "built-in" in _test(owner, slug, "model")
     assert "no calendar server is configured" in _test(owner, slug, "caldav")

@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "righthand"
 WORLD_CHANGING = {"righthand.connectors.smtp", "righthand.connectors.outgoing",
                   "righthand.connectors.caldav_client",
                   "righthand.connectors.imap_write", "righthand.connectors.maildir_write",
-                  "righthand.connectors.factory"}
+                  "righthand.connectors.factory", "righthand.connectors.sms"}
 ALLOWED_IMPORTERS = {"righthand.service.dispatcher"}
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"),
                ("time", "time"), ("time", "monotonic"), ("datetime", "today")}

@@ -176,3 +176,18 @@ def test_subscriptions_check_names_and_schemes():
         "webcal://calendar.example.com/h.ics?x=1", resolver=lambda h, p: ["93.184.216.34"])
     assert (scheme, host, port, address, path) == ("https", "calendar.example.com", 443,
                                                    "93.184.216.34", "/h.ics?x=1")
+
+
+@pytest.mark.parametrize("rule", ["FREQ=SECONDLY", "FREQ=MINUTELY;INTERVAL=5",
+                                  "FREQ=HOURLY;BYSECOND=0,30",
+                                  "FREQ=HOURLY;BYMINUTE=" + ",".join(str(m) for m in range(30))])
+def test_rules_that_flood_the_window_are_refused_quickly(rule):
+    """A hostile invitation repeating every second would expand to millions of occurrences."""
+    from righthand.duties.calendar import ical
+
+    text = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:flood\r\nSUMMARY:Flood\r\n"
+            f"DTSTART:20261201T100000Z\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with pytest.raises(BadInput) as refused:
+        ical.instances(text, datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 31, tzinfo=UTC),
+                       ZoneInfo("America/New_York"), frozenset())
+    assert "Flood" in refused.value.message and "hourly" in (refused.value.hint or "")

@@ -20,15 +20,18 @@ def line(number: Annotated[str, typer.Argument(help="The line's number (E.164)."
              envvar="RIGHTHAND_TWILIO_AUTH_TOKEN")] = None,
          ring_to: Annotated[str | None, typer.Option(help="Your own phone, rung through.")]
          = None,
-         greeting: Annotated[str | None, typer.Option(help="Voicemail greeting.")] = None) \
-        -> None:
+         greeting: Annotated[str | None, typer.Option(help="Voicemail greeting.")] = None,
+         account_sid: Annotated[str | None, typer.Option(
+             help="The carrier's account SID (texts urgent mail to your own phone).",
+             envvar="RIGHTHAND_TWILIO_ACCOUNT_SID")] = None) -> None:
     """Set up the phone line; point the carrier's voice webhook at the URL shown."""
     from righthand.duties.screening import call_book
 
     application = common.build_app()
     with common.workspace(application) as (session, ws):
         row = call_book.set_line(session, ws.id, number, application.clock(),
-                                 auth_token=auth_token, ring_to=ring_to, greeting=greeting)
+                                 auth_token=auth_token, ring_to=ring_to, greeting=greeting,
+                                 account_sid=account_sid)
         slug, shown = ws.slug, row.number
     typer.echo(f"Phone line {shown} saved. Voice webhook (POST): "
                f"https://YOUR-HOST/hooks/twilio/{slug}/voice")

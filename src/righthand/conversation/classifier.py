@@ -29,11 +29,18 @@ def tokens(text: str) -> list[str]:
     return [w for w in cleaned if w and w not in _FILLER]
 
 
+#: a request says what it wants first; the words after these are often a long brief's detail
+HEAD_WORDS = 6
+
+
 def features(text: str) -> list[str]:
-    """Word unigrams and bigrams plus character 3- and 4-grams (robust to typos)."""
+    """Word unigrams and bigrams, the first :data:`HEAD_WORDS` words once more as head words
+    (so a long brief's details do not drown the request), and character 3- and 4-grams
+    (robust to typos)."""
     words = tokens(text)
     shaped = ["@email" if "@" in w else ("#num" if w.isdigit() else w) for w in words]
     found = [f"w:{w}" for w in shaped]
+    found += [f"h:{w}" for w in shaped[:HEAD_WORDS]]
     found += [f"b:{a}_{b}" for a, b in zip(["^", *shaped], [*shaped, "$"], strict=True)]
     for word in shaped:
         padded = f"<{word}>"

@@ -41,6 +41,14 @@ _ELSEWHERE = re.compile(
     r"songs?|music|podcast|movies?|films?|recipe|bake|thermostat|lights|capital of|president|"
     r"translate|horoscope|lottery|wire money|transfer \d+|bank transfer|sports? scores?)\b",
     re.I)
+# A request for ad copy names what to write within its first few words; the brief after it
+# may mention anything ("a flyer for the bake sale", "ads for our music lessons") -- but "a song
+# for our ad" is still a song.
+_COPY_HEAD = re.compile(
+    r"^(?:(?!(?:and|then|also)\b)[\w'/-]+\s+){0,7}?(?:ads?|adverts?|advertisements?|"
+    r"ad\s+copy|marketing\s+copy|copy\s+for|headlines?|taglines?|slogans?|flyers?|leaflets?|"
+    r"blurbs?|subject\s+lines?|promos?|captions?|(?:facebook|instagram|social(?:\s+media)?)"
+    r"\s+posts?|listing\s+descriptions?)\b", re.I)
 _QTY = r"\d{1,5}|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a dozen"
 _ORDER = re.compile(
     r"\b(?:order|re-?order|buy|get|need|out of|restock|pick up|grab|purchase)\s+(?:us\s+|me\s+)?"
@@ -53,6 +61,11 @@ _DEAL = re.compile(r"\b(?:on|with|about|of|for|at)\s+(?P<deal>(?:the\s+)?[A-Z][\
                    r"(?:\s+(?:at|to|going|coming|still|on track)\b|[?.!]*$)")
 _MESSAGE = re.compile(r"\b(?:that|saying|to say|and tell \w+|to ask|asking|and ask|about)\s+"
                       r"(?P<message>.+?)[.!]*$", re.I)
+# What the client says happened to an appointment (appointments.confirm records it).
+_RECORDED = re.compile(
+    r"(?P<no_show>\bno[- ]?shows?\b|\b(?:didn'?t|did not|never|failed to)\s+(?:show|turn|come|"
+    r"make it)|\bstood\s+(?:me|us)\s+up\b|\bmissed\s+(?:his|her|their|the|my)\b)|"
+    r"\bas\s+(?:(?P<cancelled>cancell?ed)|(?P<confirmed>confirmed))\b", re.I)
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
             "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "a dozen": 12}
 
@@ -71,7 +84,8 @@ class OfflineUnderstander:
         today = now.astimezone(ZoneInfo(tz)).date()
         ruled = self.rules.understand(cleaned, now, tz, assistant_name)
         route, slots, confidence = ruled.intent, dict(ruled.slots), ruled.confidence
-        if _ELSEWHERE.search(cleaned):
+        elsewhere, copy_head = _ELSEWHERE.search(cleaned), _COPY_HEAD.search(cleaned)
+        if elsewhere and not (copy_head and copy_head.end() <= elsewhere.start()):
             route, slots, confidence = "out_of_scope", {}, 0.9
         elif route == "out_of_scope" or route in _LOOSE:
             from righthand.conversation.classifier import load
@@ -129,7 +143,12 @@ def fill(intent: str, text: str, today: date) -> tuple[str, dict[str, Any]]:
     if intent in {"contacts.add", "contacts.lookup", "appointments.confirm",
                   "appointments.status", "screening.calls_summary"}:
         person = contract.who(text)
-        return intent, ({"contact": person} if person else {}) | _dated(when)
+        found = ({"contact": person} if person else {}) | _dated(when)
+        recorded = _RECORDED.search(text) if intent == "appointments.confirm" else None
+        if recorded:  # "Mark Tom Reed as a no-show": the answer to record
+            said = next(k for k, v in recorded.groupdict().items() if v)
+            found["answer"] = "no-show" if said == "no_show" else said
+        return intent, found
     if intent in {"sales.deal_status", "sales.update"}:
         deal = _DEAL.search(text)
         name = deal.group("deal").strip() if deal else contract.names(text)
@@ -156,6 +175,8 @@ def fill(intent: str, text: str, today: date) -> tuple[str, dict[str, Any]]:
         return intent, {"op": "list"} if listing else {"op": "add", "text": text}
     if intent == "copy.write":
         return intent, {"subject": text}
+    if intent == "out_of_scope":
+        return intent, {}
     return intent, _dated(when)
 
 

@@ -151,7 +151,9 @@ def recorded(session: Session, ws: Workspace, params: Mapping[str, str], now: da
     if row is not None:
         row.recording_url = (params.get("RecordingUrl") or "")[:2000] or None
         duration = params.get("RecordingDuration") or ""
-        row.recording_seconds = int(duration) if duration.isdigit() else None
+        # A voicemail lasts seconds to hours; anything else from the form is noise, not a length.
+        row.recording_seconds = (int(duration) if duration.isascii() and duration.isdigit()
+                                 and len(duration) <= 6 else None)
         row.status = "voicemail"
         row.category, _ = calls.categorise(row, _tags(session, row))
     return twilio.response(twilio.say("Thank you. Your message has been taken. Goodbye."),

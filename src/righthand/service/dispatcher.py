@@ -19,6 +19,9 @@ claims the entry, opens the mail sessions and hands them to :mod:`righthand.serv
 which keeps the same protocol per recipient and renews the entry's lease while it sends. A
 campaign entry of a dead dispatcher goes back to pending (it resumes); that dispatcher's
 in-flight recipients become uncertain.
+
+Texts to the client's own phone (``via == "sms"``) keep the mail protocol, uncertain included:
+see :mod:`righthand.service.sms_delivery`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy.orm import Session
 from righthand.config import Settings
 from righthand.connectors import factory
 from righthand.connectors.ports import MailSender, MailSession
+from righthand.connectors.sms import SmsSender
 from righthand.domain.actions import Outcome
 from righthand.duties.registry import DutyRegistry
 from righthand.errors import (
@@ -55,6 +59,7 @@ from righthand.service import (
     ledger,
     mail_accounts,
     messages,
+    sms_delivery,
 )
 from righthand.store.tables import ActionRow, OutboxRow, Workspace
 from righthand.store.uow import Database
@@ -197,7 +202,9 @@ class Dispatcher:
         mail = [i for i, via in due if via == "mail"]
         campaign = [i for i, via in due if via == "campaign"]
         filing = [i for i, via in due if via == "mailbox"]
-        other = [i for i, via in due if via not in {"local", "mail", "campaign", "mailbox"}]
+        texts = [i for i, via in due if via == "sms"]
+        other = [i for i, via in due
+                 if via not in {"local", "mail", "campaign", "mailbox", "sms"}]
         for entry_id in local:
             self._deliver_local(entry_id, report)
         if mail:
@@ -206,6 +213,9 @@ class Dispatcher:
             self._deliver_campaign(entry_id, report)
         for entry_id in filing:
             self._deliver_mailbox(entry_id, report)
+        for entry_id in texts:  # the client's own phone (service/sms_delivery.py)
+            sms_delivery.deliver(self, entry_id, report, lambda sid, token: SmsSender(
+                sid, token, self.settings.sms_api_url))
         for entry_id in other:
             self._fail_unsupported(entry_id, report)
         return report

@@ -29,6 +29,7 @@ WHAT: dict[str, str] = {
     "caldav": "Calendar sync",
     "database": "Saving work",
     "disk": "Saving files",
+    "sms": "Texts to your phone",
 }
 WAIT_HINT: dict[str, str] = {
     "smtp": "Nothing, if it clears up soon: queued mail goes out by itself. If it lasts, check "
@@ -40,6 +41,8 @@ WAIT_HINT: dict[str, str] = {
     "database": "Nothing, if it clears up soon: work is retried. If it lasts, check that the "
                 "database server is running.",
     "disk": "Free some disk space on the server; the work is retried once there is room.",
+    "sms": "Nothing, if it clears up soon: waiting texts go out by themselves when the "
+           "carrier answers. If it lasts, check the phone settings (Settings > Connections).",
 }
 
 

@@ -20,6 +20,9 @@ from righthand.store.tables import AppointmentConfirmation
 _LABEL = {"pending": "no reply yet", "confirmed": "confirmed", "declined": "declined",
           "reschedule": "asked to reschedule", "no_show": "did not show up"}
 
+#: "I'll mark Tom Reed as a no-show" (not "as did not show up")
+_MARKED = {"no_show": "a no-show", "reschedule": "asking to reschedule"}
+
 
 def _day(request: Request) -> date:
     wanted = request.slots.get("day") or request.slots.get("date")
@@ -63,11 +66,24 @@ def status(request: Request) -> Reply:
 
 
 def _find(session: Session, who: str, now: datetime) -> list[AppointmentConfirmation]:
-    needle = who.lower().strip()
+    """Recent and upcoming rows naming ``who`` ("Tom", "Reed", "the Reeds", "the Joneses")."""
+    needle = re.sub(r"^the\s+", "", who.lower().strip())
     rows = session.scalars(select(AppointmentConfirmation).where(
         AppointmentConfirmation.starts_at > now - timedelta(days=2))
         .order_by(AppointmentConfirmation.starts_at)).all()
-    return [r for r in rows if needle in r.attendee or needle in (r.name or "").lower()]
+    for form in (needle, needle.removesuffix("s"), needle.removesuffix("es")):
+        found = [r for r in rows if form and (form in r.attendee or form in (r.name or "").lower())]
+        if found:
+            return found
+    return []
+
+
+def _at(rows: list[AppointmentConfirmation], clock: object, zone: str) \
+        -> list[AppointmentConfirmation]:
+    """The rows starting at ``clock`` (HH:MM, "his 3pm") in ``zone``; all of them if none."""
+    timed = [r for r in rows
+             if r.starts_at.astimezone(ZoneInfo(zone)).strftime("%H:%M") == clock]
+    return timed or rows
 
 
 _SAID = [(re.compile(r"\bno[- ]?show\b|\b(?:didn'?t|did not|never) (?:show|turn|come)", re.I),
@@ -96,17 +112,19 @@ def confirm_request(request: Request) -> Reply:
     found = _find(request.session, who, request.now)
     if not found:
         return Reply(f"I have no recent or upcoming appointment with {who}.")
+    if request.slots.get("time"):
+        found = _at(found, request.slots["time"], request.workspace.timezone)
     wanted = _answer(request)
     if wanted not in _LABEL or wanted == "pending":
         return Reply(f"What should I record for {who}: confirmed, cancelled or a no-show? "
                      f"(\"mark {who} as a no-show\")")
     row = found[0] if wanted != "no_show" else min(
         found, key=lambda r: abs((r.starts_at - request.now).total_seconds()))
+    marked = _MARKED.get(wanted, _LABEL[wanted])
     action = Action(duty=confirm.DUTY, kind="appointments.mark_attendance",
                     payload={"confirmation_id": row.id, "status": wanted},
-                    summary=f"Mark {row.name or row.attendee} as {_LABEL[wanted]} for "
-                            f"{row.summary}")
-    return Reply(f"I'll mark {row.name or row.attendee} as {_LABEL[wanted]} for {row.summary}.",
+                    summary=f"Mark {row.name or row.attendee} as {marked} for {row.summary}")
+    return Reply(f"I'll mark {row.name or row.attendee} as {marked} for {row.summary}.",
                  actions=[action])
 
 

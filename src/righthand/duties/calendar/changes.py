@@ -100,6 +100,28 @@ def _pick(request: Request) -> tuple[Occurrence | None, Reply | None]:
     return found[0], None
 
 
+def _on(day: date, today: date) -> str:
+    """today, tomorrow, Friday 4 December (no leading "on")."""
+    return day_label(day, today).removeprefix("on ")
+
+
+def move_text(summary: str, old: datetime, new: datetime, today: date, zone: str,
+              all_day: bool = False) -> str:
+    """The reply to a move, naming only what changes: the day ("from Tuesday 1 December to
+    Friday 4 December, still at 3 pm"), the time ("from 3 pm to 4 pm today") or both."""
+    tz = ZoneInfo(zone)
+    before, after = old.astimezone(tz), new.astimezone(tz)
+    old_day, new_day = _on(before.date(), today), _on(after.date(), today)
+    if all_day:
+        return f"Moving {summary} from {old_day} to {new_day} (all day)."
+    old_at, new_at = clock(before, zone), clock(after, zone)
+    if before.date() != after.date() and old_at == new_at:
+        return f"Moving {summary} from {old_day} to {new_day}, still at {new_at}."
+    if before.date() == after.date():
+        return f"Moving {summary} from {old_at} to {new_at} {day_label(after.date(), today)}."
+    return f"Moving {summary} from {old_day} at {old_at} to {new_day} at {new_at}."
+
+
 def move(request: Request) -> Reply:
     """'Move my 3pm to Friday' (keeps the time and length unless told otherwise)."""
     occ, reply = _pick(request)
@@ -108,6 +130,11 @@ def move(request: Request) -> Reply:
     zone = request.workspace.timezone
     tz = ZoneInfo(zone)
     local = occ.start.astimezone(tz)
+    today = request.now.astimezone(tz).date()
+    now_at = "" if occ.all_day else f" at {clock(occ.start, zone)}"
+    if not request.slots.get("to_date") and not request.slots.get("to_time"):
+        return Reply(f"To when should I move {occ.summary} ({_on(local.date(), today)}"
+                     f"{now_at})? For example \"to Friday at 2pm\".")
     day = date.fromisoformat(request.slots["to_date"]) if request.slots.get("to_date") \
         else local.date()
     at = request.slots.get("to_time") or local.strftime("%H:%M")
@@ -124,9 +151,10 @@ def move(request: Request) -> Reply:
     if row.organizer and row.organizer not in me and _people(row, me):
         return Reply(f"\"{occ.summary}\" is organised by {row.organizer}; only they can move it. "
                      "I can email them to ask.")
+    if start == occ.start:
+        return Reply(f"{occ.summary} is already {day_label(day, today)}{now_at}.")
     text = compose.reschedule(row.ical, start, end, request.now, zone, occ.recurrence_id,
                               organizer=row.organizer)
-    when = f"{day_label(day, local.date())} at {clock(start, zone)}".replace("today", "that day")
     clashes = [o.summary for o in index.between(request.session, start, end, zone)
                if o.busy and o.event_id != occ.event_id]
     note = f" Note: that overlaps {', '.join(clashes)}." if clashes else ""
@@ -148,7 +176,8 @@ def move(request: Request) -> Reply:
     else:
         action = Action(duty="calendar.manage", kind="calendar.move_event", payload=payload,
                         summary=f"Move {occ.summary} to {label}", undoable=True)
-    return Reply(f"Moving {occ.summary} to {when}.{note}", actions=[action])
+    said = move_text(occ.summary, occ.start, start, today, zone, occ.all_day)
+    return Reply(f"{said}{note}", actions=[action])
 
 
 def cancel(request: Request) -> Reply:

@@ -245,6 +245,7 @@ def _instances(text: str, start: datetime, end: datetime, floating: ZoneInfo,
     import recurring_ical_events
 
     parsed = calendar if calendar is not None else parse(text)
+    _refuse_floods(parsed)
     pad = timedelta(days=2)  # floating and all-day occurrences depend on the reader's zone
     found: list[Instance] = []
     for component in recurring_ical_events.of(parsed).between(start - pad, end + pad):
@@ -260,6 +261,27 @@ def _instances(text: str, start: datetime, end: datetime, floating: ZoneInfo,
             str(component.get("TRANSP", "")).upper() == "TRANSPARENT",
             any(a["email"] in me and a["partstat"] == "DECLINED" for a in attendees), rid_key))
     return sorted(found, key=lambda i: (i.start, i.summary))
+
+
+# A rule repeating every second or minute expands to millions of occurrences a month: a hostile
+# invitation or subscription could stall the worker. No office appointment repeats that often,
+# so such rules (and BYSECOND, or more than 12 BYMINUTE values) are refused as unreadable.
+FLOOD_FREQUENCIES = frozenset({"SECONDLY", "MINUTELY"})
+
+
+def _refuse_floods(parsed: Any) -> None:
+    for component in parsed.walk("VEVENT"):
+        rules = component.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+            frequencies = {str(f).upper() for f in rule.get("FREQ", [])}
+            if rule.get("BYSECOND") or len(rule.get("BYMINUTE", [])) > 12:
+                frequencies |= {"SECONDLY" if rule.get("BYSECOND") else "MINUTELY"}
+            if frequencies & FLOOD_FREQUENCIES:
+                raise BadInput(
+                    f"the event {str(component.get('SUMMARY', ''))[:60]!r} repeats every "
+                    f"{'second' if 'SECONDLY' in frequencies else 'minute'}",
+                    hint="Righthand reads events that repeat at most hourly; ask the sender to "
+                         "fix the invitation, or remove the event from the calendar.")
 
 
 def recurrence_key(value: date | datetime, floating: tzinfo) -> str:

@@ -1,6 +1,7 @@
-"""From a verdict to proposed actions: file (move/flag/label), forward to the client, draft a
-reply. Recipients come only from the workspace (the client's own address) or from the From
-address of a *known contact* -- never from anything a message says."""
+"""From a verdict to proposed actions: file (move/flag/label), forward to the client (by
+email, or as a text to the client's own phone), draft a reply. Recipients come only from the
+workspace (the client's own address and phone) or from the From address of a *known
+contact* -- never from anything a message says."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from righthand.domain.actions import Action, Initiative
+from righthand.duties.screening import sms_text
 from righthand.duties.screening.parse import MailFacts
 from righthand.duties.screening.screen import Verdict, asks_something
 
@@ -46,6 +48,7 @@ class Office:
     client_name: str
     assistant_name: str
     client_address: str | None = None
+    client_phone: str | None = None  # E.164, the client's own phone (texts go only there)
     targets: Mapping[str, str] = field(default_factory=dict)
     signature: str | None = None
 
@@ -58,7 +61,11 @@ def keyword(name: str) -> str:
 def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -> list[Action]:
     """The actions screening proposes for one message (proactive: the assistant's initiative)."""
     found = [file_action(verdict, facts, ref, office)]
-    if verdict.forward and office.client_address and verdict.category != "phishing":
+    phone = verdict.forward_phone and verdict.category != "phishing"
+    if phone and office.client_phone:
+        found.append(_text(verdict, facts, ref, office))
+    by_mail = verdict.forward or (phone and not office.client_phone)  # no phone: by email
+    if by_mail and office.client_address and verdict.category != "phishing":
         found.append(_forward(verdict, facts, ref, office))
     replying = verdict.category in {"needs_reply", "scheduling_request"} or (
         verdict.category == "vip" and asks_something(facts))
@@ -108,6 +115,18 @@ def _forward(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office
                            "to": [{"name": office.client_name, "address": client}],
                            "subject": f"Fwd: {facts.subject}"[:300], "body": body,
                            "headers": headers, "message": ref.to_json()})
+
+
+def _text(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -> Action:
+    """A short text to the client's own phone (the number comes from the workspace only)."""
+    phone = str(office.client_phone)
+    text = sms_text.body(office.assistant_name, facts.from_name, facts.from_address,
+                         facts.subject, facts.text, verdict.priority)
+    return Action(duty=DUTY, kind="mail.forward_sms", initiative=Initiative.PROACTIVE,
+                  summary=f"Text you ({phone}) about \"{_short(facts.subject)}\" from "
+                          f"{facts.from_address}",
+                  payload={"recipients": [phone], "to": phone, "body": text,
+                           "message": ref.to_json()})
 
 
 def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -> Action:

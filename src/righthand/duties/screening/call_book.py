@@ -57,7 +57,8 @@ def remove_rule(session: Session, rule_id: int) -> str:
 
 def set_line(session: Session, workspace_id: int, number: str, now: datetime, *,
              auth_token: str | None = None, ring_to: str | None = None,
-             greeting: str | None = None, region: str = "US") -> PhoneLine:
+             greeting: str | None = None, region: str = "US",
+             account_sid: str | None = None) -> PhoneLine:
     """Create or update the workspace's phone line (numbers stored as E.164)."""
     from righthand.duties.lists.normalise import parse_phone
 
@@ -75,6 +76,13 @@ def set_line(session: Session, workspace_id: int, number: str, now: datetime, *,
     line.number = e164(number)
     if auth_token is not None:
         line.auth_token = auth_token
+    if account_sid is not None:
+        sid = account_sid.strip()
+        if sid and (len(sid) > 64 or not sid.isalnum()):
+            raise BadInput(f"not an account SID: {sid[:70]!r}",
+                           hint="Copy the Account SID (letters and digits, like AC0123...) from "
+                                "the carrier's console.")
+        line.account_sid = sid or None
     if ring_to is not None:
         line.ring_to = e164(ring_to) if ring_to else None
     if greeting is not None:

@@ -10,6 +10,8 @@ SCREENING_EMAIL = DutyManifest(
     action_kinds=(
         ActionKind("mail.file", "Label, move or flag a message", undoable=True, via="mailbox"),
         ActionKind("mail.forward", "Forward an urgent message to the client", via="mail"),
+        ActionKind("mail.forward_sms", "Text the client's own phone about an urgent message",
+                   via="sms"),
         ActionKind("mail.draft_reply", "Send a drafted reply", via="mail"),
     ))
 

@@ -7,7 +7,8 @@ The grammar (case does not matter; "please" and the assistant's name may come fi
   FYI, needing a reply, or a scheduling request;
 * ``WHO is (a) VIP`` / ``mail from WHO is (always) urgent|important``;
 * ``never show me (anything|mail) from WHO`` / ``hide (mail) from WHO`` / ``block WHO``;
-* ``(always) forward (anything|mail) from WHO to me`` / ``forward urgent mail to me``;
+* ``(always) forward (anything|mail) from WHO to me`` / ``forward urgent mail to me`` --
+  ``to my phone`` (or mobile, cell) sends a short text to the client's own phone instead;
 * ``(put|move|file) (mail) from WHO (in|into|to) (the folder) NAME`` / ``label (mail) from
   WHO as NAME``;
 * ``(anything|mail) (about|mentioning) TOPIC is urgent|important`` (and the other CATEGORY
@@ -36,15 +37,18 @@ _FILLER = {"that", "the", "those", "these", "this", "a", "an", "my", "our", "any
 _EMAIL = re.compile(r"^[\w.%+'-]+@[\w.-]+\.[a-z]{2,}$", re.I)
 _DOMAIN = re.compile(r"^@?((?:[a-z0-9-]+\.)+[a-z]{2,})$", re.I)
 _MAIL = r"(?:anything|everything|all\s+(?:mail|email|messages)|mail|e-?mails?|messages?)"
+# Where a forward goes: "me", "my email", "my inbox" -> email; "my phone", "my mobile" -> a text.
+_TARGET = r"(?P<to>me|my\s+(?:phone|mobile|cell(?:\s?phone)?|email|e-mail|inbox))"
+_PHONE_WORDS = re.compile(r"\bmy\s+(?:phone|mobile|cell)", re.I)
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("treat", re.compile(rf"^treat\s+(?:{_MAIL}\s+)?from\s+(?P<who>.+?)\s+as\s+(?P<what>.+)$")),
     ("hide", re.compile(rf"^(?:never|don'?t|do not)\s+show\s+me\s+(?:{_MAIL}\s+)?from\s+"
                         r"(?P<who>.+)$")),
     ("hide", re.compile(rf"^(?:hide|block|mute)\s+(?:{_MAIL}\s+)?(?:from\s+)?(?P<who>.+)$")),
     ("forward_urgent", re.compile(r"^(?:always\s+)?forward\s+(?:all\s+)?(?:urgent|important)\s+"
-                                  r"(?:mail|e-?mail|messages?)\s+to\s+me$")),
+                                  rf"(?:mail|e-?mail|messages?)\s+to\s+{_TARGET}$")),
     ("forward", re.compile(rf"^(?:always\s+)?forward\s+(?:{_MAIL}\s+)?from\s+(?P<who>.+?)\s+"
-                           r"to\s+(?:me|my\s+(?:phone|email|inbox))$")),
+                           rf"to\s+{_TARGET}$")),
     ("folder", re.compile(rf"^(?:put|move|file)\s+(?:{_MAIL}\s+)?from\s+(?P<who>.+?)\s+"
                           r"(?:in|into|to|under)\s+(?:the\s+)?(?:folder\s+)?(?P<name>.+?)"
                           r"(?:\s+folder)?$")),
@@ -70,6 +74,15 @@ class Rule:
     text: str = ""
     id: int | None = None
 
+    @property
+    def forward_to(self) -> str:
+        """Where the rule forwards: ``email`` or ``phone`` (rules stored before targets were
+        kept say so in their words)."""
+        said = self.effect.get("to")
+        if said in {"email", "phone"}:
+            return str(said)
+        return "phone" if _PHONE_WORDS.search(self.text) else "email"
+
     def describe(self) -> str:
         """The rule in Righthand's own words (so the client sees how it was understood)."""
         field_, value = self.match.get("field", ""), self.match.get("value", "")
@@ -90,7 +103,8 @@ class Rule:
         if effect.get("label"):
             does.append(f"is labelled {effect['label']}")
         if effect.get("forward"):
-            does.append("is forwarded to you")
+            does.append("is texted to your phone" if self.forward_to == "phone"
+                        else "is forwarded to you")
         return f"{who} " + " and ".join(does or ["(no effect)"])
 
 
@@ -105,8 +119,11 @@ def parse_rule(text: str, assistant_name: str = "Jane") -> Rule:
         if not found:
             continue
         groups = found.groupdict()
+        forward: dict[str, Any] = {"forward": True}
+        if _PHONE_WORDS.search(groups.get("to") or ""):
+            forward["to"] = "phone"
         if kind == "forward_urgent":
-            return Rule({"field": "priority", "value": "high"}, {"forward": True}, text)
+            return Rule({"field": "priority", "value": "high"}, forward, text)
         if kind == "about":
             effect = _effect(groups["what"])
             return Rule({"field": "topic", "value": groups["topic"].strip(" '\"")}, effect, text)
@@ -116,7 +133,7 @@ def parse_rule(text: str, assistant_name: str = "Jane") -> Rule:
         if kind == "hide":
             return Rule(match, {"hide": True, "priority": "low"}, text)
         if kind == "forward":
-            return Rule(match, {"forward": True}, text)
+            return Rule(match, forward, text)
         name = _name(cleaned, groups["name"])
         return Rule(match, {"folder": name} if kind == "folder" else {"label": name}, text)
     raise RuleNotUnderstood(
@@ -203,7 +220,8 @@ class Applied:
     category: str | None = None
     priority: str | None = None
     hide: bool = False
-    forward: bool = False
+    forward: bool = False  # by email
+    forward_phone: bool = False  # as a text to the client's own phone
     folder: str | None = None
     label: str | None = None
 
@@ -221,12 +239,16 @@ def apply(rules: list[Rule], facts: MailFacts, sender: SenderInfo | None = None)
         applied.category = effect.get("category") or applied.category
         applied.priority = effect.get("priority") or applied.priority
         applied.hide = applied.hide or bool(effect.get("hide"))
-        applied.forward = applied.forward or bool(effect.get("forward"))
+        if effect.get("forward") and rule.forward_to == "phone":
+            applied.forward_phone = True
+        elif effect.get("forward"):
+            applied.forward = True
         applied.folder = effect.get("folder") or applied.folder
         applied.label = effect.get("label") or applied.label
     return applied
 
 
-def forwards_urgent(rules: list[Rule]) -> bool:
-    """True when a rule says to forward all urgent mail to the client."""
-    return any(r.match.get("field") == "priority" and r.effect.get("forward") for r in rules)
+def forwards_urgent(rules: list[Rule]) -> set[str]:
+    """Where rules say to forward all urgent mail: a subset of {"email", "phone"}."""
+    return {r.forward_to for r in rules
+            if r.match.get("field") == "priority" and r.effect.get("forward")}

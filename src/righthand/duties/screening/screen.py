@@ -87,7 +87,8 @@ class Verdict:
     priority: str = "normal"
     reasons: list[str] = field(default_factory=list)
     hide: bool = False
-    forward: bool = False
+    forward: bool = False  # by email to the client
+    forward_phone: bool = False  # a text to the client's own phone
     folder: str | None = None
     label: str | None = None
     rule_ids: list[int] = field(default_factory=list)
@@ -100,7 +101,8 @@ class Verdict:
     def to_json(self) -> dict[str, object]:
         """The stored form (``MailMessage.reasons``)."""
         return {"reasons": self.reasons, "rule_ids": self.rule_ids, "hide": self.hide,
-                "forward": self.forward, "folder": self.folder, "label": self.label,
+                "forward": self.forward, "forward_phone": self.forward_phone,
+                "folder": self.folder, "label": self.label,
                 "contact_id": self.contact_id, "deals": list(self.deals),
                 "model_guess": self.model_guess,
                 "model_confidence": round(self.model_confidence, 3)}
@@ -165,6 +167,7 @@ def _model_guess(model: NaiveBayes, tokens: list[str]) -> tuple[str | None, floa
 def _apply_rules(verdict: Verdict, applied: rules_mod.Applied) -> None:
     verdict.rule_ids = applied.rule_ids
     verdict.hide, verdict.forward = applied.hide, applied.forward
+    verdict.forward_phone = applied.forward_phone
     verdict.folder, verdict.label = applied.folder, applied.label
     if applied.priority:
         verdict.priority = applied.priority
@@ -212,5 +215,8 @@ def _standing(verdict: Verdict, facts: MailFacts, known: KnownSender | None) -> 
 
 
 def _urgent_forward(verdict: Verdict, ctx: Context) -> None:
-    if verdict.priority == "high" and rules_mod.forwards_urgent(ctx.rules):
-        verdict.forward = True
+    if verdict.priority != "high":
+        return
+    targets = rules_mod.forwards_urgent(ctx.rules)
+    verdict.forward = verdict.forward or "email" in targets
+    verdict.forward_phone = verdict.forward_phone or "phone" in targets

@@ -29,6 +29,7 @@ from righthand.store.tables import (
     DealRow,
     MailAccount,
     MailMessage,
+    PhoneLine,
     ScreeningRule,
     Workspace,
 )
@@ -71,7 +72,34 @@ def office(session: Session, workspace_id: int) -> Office:
     targets = dict((account.folders or {}).get("targets") or {}) if account else {}
     return Office(client_name=ws.client_name if ws else "the client",
                   assistant_name=ws.assistant_name if ws else "Jane",
-                  client_address=address, targets=targets)
+                  client_address=address, client_phone=client_phone(session, profile),
+                  targets=targets)
+
+
+def client_phone(session: Session, profile: dict[str, Any]) -> str | None:
+    """The client's own mobile number, E.164: the phone line's "ring your own phone" number,
+    else the profile's ``mobile``, else the profile's ``phone`` when it can be a mobile. Never
+    a number from a message."""
+    import phonenumbers
+
+    line = session.scalars(select(PhoneLine)).first()
+    region = str(profile.get("region") or "US")
+    for raw, any_kind in ((line.ring_to if line else None, True),
+                          (profile.get("mobile"), True), (profile.get("phone"), False)):
+        if not raw:
+            continue
+        try:
+            number = phonenumbers.parse(str(raw), region)
+        except phonenumbers.NumberParseException:
+            continue
+        kinds = {phonenumbers.PhoneNumberType.MOBILE,
+                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+        if phonenumbers.is_valid_number(number) and (
+                any_kind or phonenumbers.number_type(number) in kinds):
+            found = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if line is None or found != line.number:  # never text the line itself
+                return found
+    return None
 
 
 def ref_of(row: MailMessage) -> MessageRef:

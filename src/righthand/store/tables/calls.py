@@ -18,6 +18,7 @@ class PhoneLine(Scoped, Base):
     __tablename__ = "phone_lines"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32))  # E.164
+    account_sid: Mapped[str | None] = mapped_column(String(64))  # sends texts (Messages API)
     auth_token: Mapped[str | None] = mapped_column(Sealed())  # verifies the carrier's webhooks
     ring_to: Mapped[str | None] = mapped_column(String(32))  # the client's own phone, E.164
     greeting: Mapped[str | None] = mapped_column(Text)

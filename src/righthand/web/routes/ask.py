@@ -34,7 +34,9 @@ def ask_post(request: Request, ctx: PageContext,
     ctx.require("ask")
     app = get_app(request)
     try:
-        answer = assistant_ask(app, text, ctx.slug, actor=ctx.actor)
+        # one conversation per signed-in user and workspace: "Which Bob?" -> "Miller"
+        answer = assistant_ask(app, text, ctx.slug, actor=ctx.actor,
+                               channel=f"web:{ctx.actor}")
         error = None
     except RighthandError as exc:
         answer, error = None, exc

@@ -56,6 +56,7 @@ class Phone:
     number: str = ""
     ring_to: str = ""
     has_token: bool = False
+    account_sid: str = ""
 
 
 def _shown(url: str) -> str:
@@ -94,7 +95,7 @@ def _load(request: Request, ctx: Context) -> tuple[Mail, Phone]:
             row.smtp_username or "", bool(row.smtp_password), row.address or "")
         line = session.scalars(select(PhoneLine)).first()
         phone = Phone() if line is None else Phone(line.number, line.ring_to or "",
-                                                   bool(line.auth_token))
+                                                   bool(line.auth_token), line.account_sid or "")
     return mail, phone
 
 
@@ -160,13 +161,15 @@ def save_mail(request: Request, ctx: PageContext,
 def save_phone(request: Request, ctx: PageContext,
                number: Annotated[str, Form(min_length=3, max_length=40)],
                ring_to: Annotated[str, Form(max_length=40)] = "",
-               auth_token: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+               auth_token: Annotated[str, Form(max_length=200)] = "",
+               account_sid: Annotated[str, Form(max_length=64)] = "") -> HTMLResponse:
     """Save the phone line (the carrier's auth token sealed; empty keeps the stored one)."""
     ctx.require("job")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
         line = call_book.set_line(session, ctx.workspace_id, number, app.clock(),
-                                  auth_token=auth_token or None, ring_to=ring_to.strip())
+                                  auth_token=auth_token or None, ring_to=ring_to.strip(),
+                                  account_sid=account_sid)
         audit.append(session, ctx.workspace_id, ctx.actor, "phone.line_saved", line.number,
                      {"ring_to": line.ring_to, "token_changed": bool(auth_token)},
                      at=app.clock())
