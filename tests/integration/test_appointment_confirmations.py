@@ -278,6 +278,29 @@ def test_a_no_show_is_marked_from_the_clients_words_and_can_be_undone(app, clock
     assert _row(app, wid).status == "pending"
 
 
+@pytest.mark.parametrize("text", ["Can you confirm my appointment with Tom Reed?",
+                                  "Jane, please confirm Tom Reed for tomorrow",
+                                  "send Tom Reed a confirmation",
+                                  "make sure Tom Reed confirms"])
+def test_asking_to_confirm_never_records_an_answer(app, clock, text):
+    """A request to confirm someone is not the client saying that they confirmed."""
+    from righthand.duties.appointments.confirm_answers import confirm_request
+
+    wid, _start = _setup(app, timedelta(hours=30))
+    _run(app, wid)
+    info = WorkspaceInfo(wid, "Pat Lee", "Jane", "America/New_York")
+    with app.db.unit(wid) as session:
+        reply = confirm_request(Request(text, "appointments.confirm", {"who": "Tom Reed"},
+                                        clock(), info, session))
+    assert reply.actions == [] and "Tom Reed: no reply yet for Consultation" in reply.text
+    assert "No confirmation has gone out yet" in reply.text  # Phase II: it awaits approval
+    assert _row(app, wid).status == "pending"
+    with app.db.unit(wid) as session:
+        said = confirm_request(Request("Tom Reed confirmed", "appointments.confirm",
+                                       {"who": "Tom Reed"}, clock(), info, session))
+    assert [a.payload["status"] for a in said.actions] == ["confirmed"]
+
+
 def test_answers_arriving_in_the_mailbox_are_recorded_once(app, tmp_path):
     """Through the real mail loop (a local Maildir): an iTIP REPLY from one attendee and a
     plain-text cancellation from another are recorded when the mail is polled, once."""

@@ -28,7 +28,15 @@ from righthand.connectors.ports import MailboxReader, MailboxReadSession
 from righthand.duties.screening import store as screening
 from righthand.errors import DatabaseUnavailable, NotDelegated, RetryLater, RighthandError
 from righthand.policy.access import ReadRefusal, check_read
-from righthand.service import audit, executor, health, mail_accounts, mail_channel, workspaces
+from righthand.service import (
+    audit,
+    executor,
+    health,
+    language_model,
+    mail_accounts,
+    mail_channel,
+    workspaces,
+)
 from righthand.store.tables import ActionRow, MailFolderState, MailMessage, Workspace
 
 if TYPE_CHECKING:
@@ -219,7 +227,8 @@ def screen_pending(app: App, workspace_id: int, report: PollReport | None = None
     for message_row_id in ids:
         now = app.clock()
         with app.db.unit(workspace_id) as session:
-            done = screening.screen_one(session, message_row_id, ctx, office, now)
+            model = language_model.for_workspace(app, session, workspace_id)
+            done = screening.screen_one(session, message_row_id, ctx, office, now, model)
             if done is None:
                 continue
             row, actions = done

@@ -94,6 +94,34 @@ _SAID = [(re.compile(r"\bno[- ]?show\b|\b(?:didn'?t|did not|never) (?:show|turn|
           "confirmed")]
 
 
+# "Can you confirm my 3pm with Mrs Jones?" asks for a confirmation to be *sent*; it is not the
+# client saying that she confirmed. Such requests never record an answer.
+_ASKS_TO_CONFIRM = re.compile(
+    r"^\s*(?:\w+,\s*)?(?:(?:can|could|would|will)\s+you\s+|please\s+|pls\s+|kindly\s+)*"
+    r"(?:confirm\b(?!ed)|send\b.*\bconfirmation|(?:check|make sure)\b.*\bconfirm)", re.I)
+
+
+def _asks_to_confirm(request: Request) -> bool:
+    return not request.slots.get("answer") and bool(_ASKS_TO_CONFIRM.search(request.text))
+
+
+def _where_it_stands(row: AppointmentConfirmation, zone: str) -> Reply:
+    local = row.starts_at.astimezone(ZoneInfo(zone))
+    who = row.name or row.attendee
+    when = f"{row.summary} on {local:%A %-d %B} at {local:%-I:%M %p}".replace(":00 ", " ")
+    sent = sorted(((row.sent or {}).get("delivered") or {}).values())
+    if row.status == "confirmed":
+        return Reply(f"{who} has already confirmed {when}.")
+    first = datetime.fromisoformat(sent[0]).astimezone(ZoneInfo(zone)) if sent else None
+    told = (f"I sent the confirmation on {first:%-d %B}" if first is not None
+            else "No confirmation has gone out yet (one may be waiting for your approval: "
+                 "ask me what's waiting)")
+    state = _LABEL.get(row.status, row.status)
+    return Reply(f"{who}: {state} for {when}. {told}, and a reminder follows before the "
+                 f"appointment. If {who.split()[0]} has answered you directly, say "
+                 f"\"{who} confirmed\" and I'll record it.")
+
+
 def _answer(request: Request) -> str | None:
     """The answer to record: the ``answer`` slot, else what the client's words say."""
     given = str(request.slots.get("answer") or "").strip().lower()
@@ -114,6 +142,8 @@ def confirm_request(request: Request) -> Reply:
         return Reply(f"I have no recent or upcoming appointment with {who}.")
     if request.slots.get("time"):
         found = _at(found, request.slots["time"], request.workspace.timezone)
+    if _asks_to_confirm(request):
+        return _where_it_stands(found[0], request.workspace.timezone)
     wanted = _answer(request)
     if wanted not in _LABEL or wanted == "pending":
         return Reply(f"What should I record for {who}: confirmed, cancelled or a no-show? "

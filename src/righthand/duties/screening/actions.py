@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from righthand.domain.actions import Action, Initiative
-from righthand.duties.screening import sms_text
+from righthand.duties.plugin import TextModel
+from righthand.duties.screening import reply_model, sms_text
 from righthand.duties.screening.parse import MailFacts
 from righthand.duties.screening.screen import Verdict, asks_something
 
@@ -58,8 +59,10 @@ def keyword(name: str) -> str:
     return "rh-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-").lower() or "label")
 
 
-def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -> list[Action]:
-    """The actions screening proposes for one message (proactive: the assistant's initiative)."""
+def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
+         model: TextModel | None = None) -> list[Action]:
+    """The actions screening proposes for one message (proactive: the assistant's initiative);
+    with a model, the reply body is the model's when it passes the checks."""
     found = [file_action(verdict, facts, ref, office)]
     phone = verdict.forward_phone and verdict.category != "phishing"
     if phone and office.client_phone:
@@ -71,7 +74,7 @@ def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) ->
         verdict.category == "vip" and asks_something(facts))
     if replying and verdict.contact_id is not None and not verdict.hide \
             and facts.from_address and facts.from_address not in {office.client_address}:
-        found.append(_draft(verdict, facts, ref, office))
+        found.append(_draft(verdict, facts, ref, office, model))
     return found
 
 
@@ -129,7 +132,8 @@ def _text(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -
                            "message": ref.to_json()})
 
 
-def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -> Action:
+def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
+           model: TextModel | None = None) -> Action:
     first = (facts.from_name.split() or ["there"])[0].strip(",")
     client_first = office.client_name.split()[0]
     if verdict.category == "scheduling_request":
@@ -139,6 +143,9 @@ def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) 
         middle = f"{client_first} has your message and will get back to you shortly."
     sign = office.signature or f"{office.assistant_name}\nAssistant to {office.client_name}"
     body = f"Hi {first},\n\nThank you for your email. {middle}\n\nBest regards,\n{sign}\n"
+    profile = " ".join(str(x) for x in (office.client_address, office.client_phone, sign) if x)
+    body = reply_model.body(model, facts, office.client_name, office.assistant_name, sign,
+                            profile) or body
     subject = facts.subject if facts.subject.lower().startswith("re:") else \
         f"Re: {facts.subject}"
     headers: dict[str, str] = {}

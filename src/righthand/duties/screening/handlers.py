@@ -19,7 +19,7 @@ def email_summary(request: Request) -> Reply:
         ctx = load_context(session)
         where = office(session, request.workspace.id)
         for message_row_id in waiting:
-            done = screen_one(session, message_row_id, ctx, where, request.now)
+            done = screen_one(session, message_row_id, ctx, where, request.now, request.model)
             if done is not None:
                 actions.extend(done[1])
     session.flush()

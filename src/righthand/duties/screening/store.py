@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Action
+from righthand.duties.plugin import TextModel
 from righthand.duties.screening import parse as parsing
 from righthand.duties.screening.actions import INBOX_CATEGORIES, MessageRef, Office, plan
 from righthand.duties.screening.learning import correct, load_model
@@ -158,7 +159,8 @@ def pending_ids(session: Session, limit: int = 500) -> list[int]:
 
 
 def screen_one(session: Session, message_row_id: int, ctx: Context, office_: Office,
-               now: datetime) -> tuple[MailMessage, list[Action]] | None:
+               now: datetime, model: TextModel | None = None
+               ) -> tuple[MailMessage, list[Action]] | None:
     """Claim and screen one stored message; None when another run already did."""
     won = session.execute(update(MailMessage).where(
         MailMessage.id == message_row_id, MailMessage.state == "new")
@@ -173,4 +175,4 @@ def screen_one(session: Session, message_row_id: int, ctx: Context, office_: Off
     verdict = screen(facts, ctx)
     row.category, row.priority, row.reasons = verdict.category, verdict.priority, \
         verdict.to_json()
-    return row, plan(verdict, facts, ref_of(row), office_)
+    return row, plan(verdict, facts, ref_of(row), office_, model)
