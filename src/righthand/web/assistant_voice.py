@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from righthand.connectors import twilio
 from righthand.errors import BadInput
 from righthand.service import call_screening, channels, conversation
 from righthand.store.tables import Workspace
+from righthand.web.twilio_hooks import carrier_request
 
 if TYPE_CHECKING:
     from righthand.bootstrap import App
@@ -32,7 +31,6 @@ STEPS = ("call", "pin", "speech")
 MAX_TRIES = 3
 _BYE = re.compile(r"^\W*(?:no\W*)?(?:that'?s all|goodbye|bye|nothing(?: else)?|no thanks?)\b",
                   re.I)
-_MAX_BODY = 64 * 1024
 
 
 def spoken(text: str, limit: int = 900) -> str:
@@ -116,17 +114,6 @@ def assistant_voice_router(application: App) -> APIRouter:
     @router.post("/hooks/twilio/{slug}/assistant/{step}", include_in_schema=False)
     async def endpoint(request: Request, slug: str, step: str) -> Response:
         """One webhook request of the carrier for the assistant's line."""
-        if step not in STEPS:
-            return PlainTextResponse("not found", 404)
-        body = await request.body()
-        if len(body) > _MAX_BODY:
-            return PlainTextResponse("too large", 413)
-        params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        try:
-            twiml = await run_in_threadpool(handle, slug, step, str(request.url), params,
-                                            request.headers.get("X-Twilio-Signature"))
-        except call_screening.Refused:
-            return PlainTextResponse("forbidden", 403)
-        return Response(twiml, media_type="application/xml")
+        return await carrier_request(request, slug, step, STEPS, handle)
 
     return router

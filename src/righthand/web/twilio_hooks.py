@@ -10,6 +10,7 @@ The carrier must be configured with this server's public URL exactly as it reach
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -61,19 +62,28 @@ def twilio_router(application: App) -> APIRouter:
     @router.post("/hooks/twilio/{slug}/{step}", include_in_schema=False)
     async def endpoint(request: Request, slug: str, step: str) -> Response:
         """One webhook request of the carrier."""
-        if step not in STEPS:
-            return PlainTextResponse("not found", 404)
-        body = await request.body()
-        if len(body) > _MAX_BODY:
-            return PlainTextResponse("too large", 413)
-        params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        try:
-            twiml = await run_in_threadpool(handle, slug, step, str(request.url), params,
-                                            request.headers.get("X-Twilio-Signature"))
-        except call_screening.Refused:
-            return PlainTextResponse("forbidden", 403)
-        if twiml is None:
-            return Response(status_code=204)
-        return Response(twiml, media_type=_XML)
+        return await carrier_request(request, slug, step, STEPS, handle)
 
     return router
+
+
+async def carrier_request(request: Request, slug: str, step: str, steps: Collection[str],
+                          handle: Callable[[str, str, str, dict[str, str], str | None],
+                                           str | None]) -> Response:
+    """Read one signed, form-encoded carrier webhook and answer with ``handle``'s TwiML:
+    404 for an unknown step, 413 for an oversized body, 403 when the signature is refused,
+    204 when there is nothing to say."""
+    if step not in steps:
+        return PlainTextResponse("not found", 404)
+    body = await request.body()
+    if len(body) > _MAX_BODY:
+        return PlainTextResponse("too large", 413)
+    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    try:
+        twiml = await run_in_threadpool(handle, slug, step, str(request.url), params,
+                                        request.headers.get("X-Twilio-Signature"))
+    except call_screening.Refused:
+        return PlainTextResponse("forbidden", 403)
+    if twiml is None:
+        return Response(status_code=204)
+    return Response(twiml, media_type=_XML)
