@@ -1,4 +1,14 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), a clock, the app."""
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), a clock, the app.
+
+Every test that touches a database runs on both SQLite and PostgreSQL:
+
+* tests taking ``db_url`` / ``app`` are parametrized: each run runs them on both;
+* tests taking ``single_url`` / ``single_app`` run on the *pass's* database: SQLite by default,
+  PostgreSQL when ``RIGHTHAND_TEST_DATABASE=postgresql`` (a fresh database cloned from a
+  migrated template for each test). ``scripts/test.sh`` runs that second pass after the first
+  whenever PostgreSQL is reachable; it then selects only those tests (the rest ran on both
+  already, or touch no database, or are about SQLite itself, such as the disk-full tests).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +32,29 @@ from tests.support.clock import FakeClock
 from tests.support.servers import POSTGRES_URL, need
 
 _counter = itertools.count(1)
+
+# The database of this pass for the tests that run on one database at a time.
+PASS_DATABASE = os.environ.get("RIGHTHAND_TEST_DATABASE", "sqlite")
+if PASS_DATABASE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"RIGHTHAND_TEST_DATABASE={PASS_DATABASE!r}: use sqlite or "
+                            "postgresql")
+SINGLE_DATABASE_FIXTURES = frozenset({"single_url", "single_app"})
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database the single-database tests use in this pass."""
+    return f"righthand: single-database tests run on {PASS_DATABASE}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL pass, keep only the tests that run on the pass's database."""
+    if PASS_DATABASE != "postgresql":
+        return
+    keep = [i for i in items if SINGLE_DATABASE_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +117,54 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
-    """A migrated SQLite database only (for tests that are about something else)."""
+    """A migrated SQLite database, for the tests that are about SQLite itself (its write
+    lock, its file on a full disk); they run in the first pass only."""
     path = tmp_path / "righthand.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database to clone for each test of the PostgreSQL pass (one per
+    test process); yields its name."""
+    need(_postgres_available(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    name = f"righthand_tmpl_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
+    migrate(engine)
+    engine.dispose()  # a template must have no connections while it is cloned
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def single_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+               ) -> Iterator[str]:
+    """A migrated database of this pass's kind, new for this test: a SQLite file, or a
+    PostgreSQL database cloned from the template (``RIGHTHAND_TEST_DATABASE=postgresql``)."""
+    if PASS_DATABASE == "sqlite":
+        path = tmp_path / "righthand.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"righthand_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -110,9 +187,9 @@ def app(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
 
 
 @pytest.fixture
-def lite_app(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
-    """The assembled app on SQLite only."""
-    application = build(make_settings(tmp_path, sqlite_url), clock=clock)
+def single_app(single_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[App]:
+    """The assembled app on this pass's database (see the module's docstring)."""
+    application = build(make_settings(tmp_path, single_url), clock=clock)
     yield application
     application.db.dispose()
 

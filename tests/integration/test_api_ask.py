@@ -21,11 +21,11 @@ def _token(app, workspace_id: int, username: str, scopes: list[str]) -> dict[str
     return {"Authorization": f"Bearer {raw}"}
 
 
-def test_ask_over_the_api(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.II)
-    api = client(lite_app)
-    reader = _token(lite_app, office.workspace_id, office.owner, ["read"])
-    asker = _token(lite_app, office.workspace_id, office.owner, ["ask"])
+def test_ask_over_the_api(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.II)
+    api = client(single_app)
+    reader = _token(single_app, office.workspace_id, office.owner, ["read"])
+    asker = _token(single_app, office.workspace_id, office.owner, ["ask"])
     said = {"text": "Email Bob that the keys are ready", "conversation": "desk-1"}
     assert api.post("/api/ask", json=said, headers=reader).status_code == 403
     assert api.post("/api/ask", json=said).status_code == 401
@@ -47,10 +47,10 @@ def test_ask_over_the_api(lite_app, monkeypatch):
     assert bad.status_code in {400, 422}
 
 
-def test_ask_is_in_the_openapi_document(lite_app, monkeypatch):
-    seed_demo(lite_app, monkeypatch, Phase.II)
-    add_user(lite_app, unique("nobody"), None)
-    spec = client(lite_app).get("/api/openapi.json").json()
+def test_ask_is_in_the_openapi_document(single_app, monkeypatch):
+    seed_demo(single_app, monkeypatch, Phase.II)
+    add_user(single_app, unique("nobody"), None)
+    spec = client(single_app).get("/api/openapi.json").json()
     operation = spec["paths"]["/api/ask"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     fields = spec["components"]["schemas"][schema.rsplit("/", 1)[1]]["properties"]

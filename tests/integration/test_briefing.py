@@ -42,10 +42,10 @@ def _briefing(app, wid, review=False):
                           workspaces.job_description(session, ws), app.catalog, review=review)
 
 
-def test_the_demo_briefing_reads_well(lite_app):
-    with lite_app.db.unit(None) as session:
-        wid = demo.seed(session, lite_app.catalog, lite_app.clock(), phase=Phase.III).id
-    made = _briefing(lite_app, wid)
+def test_the_demo_briefing_reads_well(single_app):
+    with single_app.db.unit(None) as session:
+        wid = demo.seed(session, single_app.catalog, single_app.clock(), phase=Phase.III).id
+    made = _briefing(single_app, wid)
     text = made.text
     assert text.startswith("Good morning, Pat. Here's Thursday 26 November.")
     titles = [s.title for s in made.sections]
@@ -63,7 +63,7 @@ def test_the_demo_briefing_reads_well(lite_app):
     assert made.html.count("<svg") == 1 and "Jones closing prep" in made.html
     ElementTree.fromstring(made.html.split("<div style=\"margin:12px 0\">")[1]
                            .split("</div>")[0])  # the funnel is well-formed SVG
-    review = _briefing(lite_app, wid, review=True)
+    review = _briefing(single_app, wid, review=True)
     assert review.subject == "Your week in review, 20\u201326 November"
     assert [s.title for s in review.sections] == [
         "What I did", "What slipped", "Pipeline movement", "My suggestions"]

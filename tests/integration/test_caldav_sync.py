@@ -162,8 +162,8 @@ class Dying:
         return self.inner.put(href, text, etag)
 
 
-def test_a_server_that_goes_away_mid_sync_loses_nothing(lite_app, radicale):
-    app = lite_app
+def test_a_server_that_goes_away_mid_sync_loses_nothing(single_app, radicale):
+    app = single_app
     wid = new_workspace(app, Phase.III)
     now = app.clock()
     app.dispatcher().sync_calendars(wid, radicale.url)

@@ -19,11 +19,11 @@ def _slug(app) -> str:
     return workspace_slug(app, wid)
 
 
-def test_move_replies_for_day_time_and_both(lite_app):
-    slug = _slug(lite_app)
+def test_move_replies_for_day_time_and_both(single_app):
+    slug = _slug(single_app)
 
     def ask(text: str) -> assistant.Answer:
-        answer = assistant.ask(lite_app, text, slug)
+        answer = assistant.ask(single_app, text, slug)
         answer.answer = answer.answer.split("\n\n")[0]  # the reply, without the gate's "Done."
         return answer
 
@@ -40,9 +40,9 @@ def test_move_replies_for_day_time_and_both(lite_app):
     assert again.answer == "Dentist is already tomorrow at 2 pm." and again.actions == []
 
 
-def test_a_move_without_a_new_time_asks_when(lite_app):
-    slug = _slug(lite_app)
-    asked = assistant.ask(lite_app, "Reschedule the dentist", slug)
+def test_a_move_without_a_new_time_asks_when(single_app):
+    slug = _slug(single_app)
+    asked = assistant.ask(single_app, "Reschedule the dentist", slug)
     assert asked.intent == "calendar.move" and asked.actions == []
     assert asked.answer.startswith("To when should I move Dentist (Sunday 29 November at "
                                    "10 am)?"), asked

@@ -149,12 +149,12 @@ def test_unanswered_ring_through_takes_a_message(app, web, office):
     assert _call(app, ws, "D1").status == "missed"
 
 
-def test_calls_rules_from_the_cli(lite_app, monkeypatch):
+def test_calls_rules_from_the_cli(single_app, monkeypatch):
     from righthand.commands import common
 
-    ws = new_workspace(lite_app, Phase.II)
-    monkeypatch.setattr(common, "build_app", lambda create_schema=False: lite_app)
-    monkeypatch.setitem(common.state, "workspace", workspace_slug(lite_app, ws))
+    ws = new_workspace(single_app, Phase.II)
+    monkeypatch.setattr(common, "build_app", lambda create_schema=False: single_app)
+    monkeypatch.setitem(common.state, "workspace", workspace_slug(single_app, ws))
     runner = CliRunner()
     added = runner.invoke(cli_app, ["calls", "rules", "add",
                                     "after 6 pm everyone but family goes to voicemail"])
@@ -169,17 +169,17 @@ def test_calls_rules_from_the_cli(lite_app, monkeypatch):
     assert bad.exit_code != 0
 
 
-def test_the_demo_has_calls_and_voicemails(lite_app, monkeypatch):
+def test_the_demo_has_calls_and_voicemails(single_app, monkeypatch):
     from righthand.duties.plugin import Request
     from righthand.duties.plugin import Workspace as WorkspaceInfo
     from righthand.duties.screening.call_answers import calls_summary
     from tests.support.web import seed_demo
 
-    wid = seed_demo(lite_app, monkeypatch).workspace_id
-    with lite_app.db.unit(wid, write=False) as session:
+    wid = seed_demo(single_app, monkeypatch).workspace_id
+    with single_app.db.unit(wid, write=False) as session:
         info = WorkspaceInfo(wid, "Pat Lee", "Jane", "America/New_York")
         answer = calls_summary(Request("Who called while I was out?",
-                                       "screening.calls_summary", {}, lite_app.clock(), info,
+                                       "screening.calls_summary", {}, single_app.clock(), info,
                                        session))
     text = answer.text
     assert text.index("Alice Jones") < text.index("Sam Rivera")  # VIP first

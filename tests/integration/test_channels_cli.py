@@ -16,18 +16,18 @@ from righthand.store.tables import ChannelIdentity
 from tests.conftest import new_workspace, workspace_slug
 
 
-def test_channels_from_the_cli(lite_app, monkeypatch):
+def test_channels_from_the_cli(single_app, monkeypatch):
     from righthand.commands import common
 
-    ws = new_workspace(lite_app, Phase.II)
-    monkeypatch.setattr(common, "build_app", lambda create_schema=False: lite_app)
-    monkeypatch.setitem(common.state, "workspace", workspace_slug(lite_app, ws))
+    ws = new_workspace(single_app, Phase.II)
+    monkeypatch.setattr(common, "build_app", lambda create_schema=False: single_app)
+    monkeypatch.setitem(common.state, "workspace", workspace_slug(single_app, ws))
     runner = CliRunner()
     said = runner.invoke(cli_app, ["channels", "set-address", "Jane@Office.example"])
     assert said.exit_code == 0 and "jane@office.example" in said.output
     added = runner.invoke(cli_app, ["channels", "add-email", "pat@office.example"])
     assert added.exit_code == 0 and "confirm-email pat@office.example" in added.output
-    [sent] = list(lite_app.settings.outgoing_mail_dir.rglob("*.eml"))
+    [sent] = list(single_app.settings.outgoing_mail_dir.rglob("*.eml"))
     mail = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
     assert str(mail["To"]).endswith("pat@office.example")
     code = str(mail["Subject"]).rsplit(" ", 1)[-1]
@@ -36,7 +36,7 @@ def test_channels_from_the_cli(lite_app, monkeypatch):
     wrong = runner.invoke(cli_app, ["channels", "confirm-email", "pat@office.example",
                                     "999999" if code != "999999" else "000000"])
     assert wrong.exit_code != 0 and "does not match" in str(wrong.exception)
-    with lite_app.db.unit(ws, write=False) as session:
+    with single_app.db.unit(ws, write=False) as session:
         assert session.scalars(select(ChannelIdentity.failures)).one() == 1  # kept
     right = runner.invoke(cli_app, ["channels", "confirm-email", "pat@office.example", code])
     assert right.exit_code == 0 and "verified" in right.output
@@ -50,7 +50,7 @@ def test_channels_from_the_cli(lite_app, monkeypatch):
     assert bad.exit_code != 0 and "country code" in str(bad.exception.hint)
     listed = runner.invoke(cli_app, ["channels", "list"])
     assert "pat@office.example  verified" in listed.output and "+12025550199" in listed.output
-    with lite_app.db.unit(ws) as session:
+    with single_app.db.unit(ws) as session:
         row = session.scalars(select(ChannelIdentity).where(
             ChannelIdentity.kind == "phone")).one()
         assert "2468" not in (row.secret_hash or "")

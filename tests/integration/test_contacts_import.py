@@ -74,13 +74,13 @@ def test_google_contacts_export(app):
     ("semicolon_utf8.csv", "utf-8", ";", "lukasz@example.pl", "Łukasz Żółć"),
     ("excel_unicode_utf16.txt", "utf-16", "\t", "xiaoming@example.cn", "王小明"),
 ])
-def test_encodings_and_delimiters_are_detected(lite_app, name, encoding, delimiter, address,
+def test_encodings_and_delimiters_are_detected(single_app, name, encoding, delimiter, address,
                                                display):
-    ws = new_workspace(lite_app)
-    job, _ = import_bytes(lite_app, ws, fixture(name), name)
+    ws = new_workspace(single_app)
+    job, _ = import_bytes(single_app, ws, fixture(name), name)
     assert (job.report["encoding"], job.report["delimiter"]) == (encoding, delimiter)
     assert job.invalid == 0 and job.created == 2
-    assert contact(lite_app, ws, address)["display_name"] == display
+    assert contact(single_app, ws, address)["display_name"] == display
 
 
 def test_hostile_file_keeps_every_row_one_way_or_the_other(app):
@@ -112,44 +112,44 @@ def test_hostile_file_keeps_every_row_one_way_or_the_other(app):
     assert by_row["7"][-2:] == ["unexpected", "cells"]
 
 
-def test_unreadable_files_say_what_to_do(lite_app):
-    ws = new_workspace(lite_app)
+def test_unreadable_files_say_what_to_do(single_app):
+    ws = new_workspace(single_app)
     with pytest.raises(BadInput) as excel:
-        import_bytes(lite_app, ws, fixture("workbook.xlsx"), "workbook.xlsx")
+        import_bytes(single_app, ws, fixture("workbook.xlsx"), "workbook.xlsx")
     assert "Excel" in excel.value.message and "CSV" in excel.value.hint
     with pytest.raises(BadInput) as unknown:
-        import_bytes(lite_app, ws, fixture("unmappable.csv"), "unmappable.csv")
+        import_bytes(single_app, ws, fixture("unmappable.csv"), "unmappable.csv")
     assert "'foo', 'bar', 'baz'" in unknown.value.message and "--map" in unknown.value.hint
     with pytest.raises(BadInput, match="empty"):
-        import_bytes(lite_app, ws, b"\xef\xbb\xbf\r\n", "empty.csv")
+        import_bytes(single_app, ws, b"\xef\xbb\xbf\r\n", "empty.csv")
     with pytest.raises(BadInput, match="no column 'Mail'"):
-        import_bytes(lite_app, ws, fixture("google.csv"), "google.csv", mapping=["Mail=email"])
+        import_bytes(single_app, ws, fixture("google.csv"), "google.csv", mapping=["Mail=email"])
     with pytest.raises(BadInput, match="not a contact field"):
-        import_bytes(lite_app, ws, fixture("google.csv"), "google.csv",
+        import_bytes(single_app, ws, fixture("google.csv"), "google.csv",
                      mapping=["Labels=colour"])
     with pytest.raises(NotFound, match="no list called"):
-        import_bytes(lite_app, ws, fixture("google.csv"), "google.csv", list_name="nope")
-    assert count_contacts(lite_app, ws) == 0
+        import_bytes(single_app, ws, fixture("google.csv"), "google.csv", list_name="nope")
+    assert count_contacts(single_app, ws) == 0
 
 
-def test_column_mapping_overrides_the_guess(lite_app):
-    ws = new_workspace(lite_app)
+def test_column_mapping_overrides_the_guess(single_app):
+    ws = new_workspace(single_app)
     data = b"Who,Reach me at,Cell,Misc\nJo Bloggs,jo@example.com,617 555 0101,x\n"
-    job, _ = import_bytes(lite_app, ws, data, "custom.csv",
+    job, _ = import_bytes(single_app, ws, data, "custom.csv",
                           mapping=["Who=name", "Reach me at=email", "Cell=phone:work",
                                    "Misc=ignore"])
     assert job.report["columns"] == {"Who": "name", "Reach me at": "email",
                                      "Cell": "phone:work", "Misc": "ignore"}
-    jo = contact(lite_app, ws, "jo@example.com")
+    jo = contact(single_app, ws, "jo@example.com")
     assert (jo["given_name"], jo["family_name"]) == ("Jo", "Bloggs")
     assert jo["phones"][0]["label"] == "work" and jo["attributes"] is None
 
 
-def test_phones_only_file(lite_app):
-    ws = new_workspace(lite_app)
-    job, _ = import_bytes(lite_app, ws, fixture("phones_only.csv"), "phones_only.csv")
+def test_phones_only_file(single_app):
+    ws = new_workspace(single_app)
+    job, _ = import_bytes(single_app, ws, fixture("phones_only.csv"), "phones_only.csv")
     assert job.created == 2
-    again, _ = import_bytes(lite_app, ws, fixture("phones_only.csv"), "phones_only.csv")
+    again, _ = import_bytes(single_app, ws, fixture("phones_only.csv"), "phones_only.csv")
     assert (again.created, again.skipped) == (0, 2)  # matched by E.164 number
 
 
@@ -266,20 +266,20 @@ def test_the_report_exists_while_the_import_waits_for_approval(app):
     assert count_contacts(app, ws) == 6
 
 
-def test_a_job_cannot_be_applied_twice_or_tampered_with(lite_app):
-    ws = new_workspace(lite_app)
-    job, action = import_bytes(lite_app, ws, b"name,email\nA B,a@example.com\n", "a.csv")
+def test_a_job_cannot_be_applied_twice_or_tampered_with(single_app):
+    ws = new_workspace(single_app)
+    job, action = import_bytes(single_app, ws, b"name,email\nA B,a@example.com\n", "a.csv")
     from righthand.domain.actions import Action
 
-    again = propose(lite_app, ws, Action(duty="lists.maintain", kind="contacts.import",
+    again = propose(single_app, ws, Action(duty="lists.maintain", kind="contacts.import",
                                          payload=action.payload, summary="again",
                                          undoable=True))
     assert again.state == "failed"
     forged = dict(action.payload, sha256="0" * 64)
-    with lite_app.db.unit(ws) as session:
+    with single_app.db.unit(ws) as session:
         fresh = session.get(ImportJob, job.id)
         fresh.status = "prepared"
-    tampered = propose(lite_app, ws, Action(duty="lists.maintain", kind="contacts.import",
+    tampered = propose(single_app, ws, Action(duty="lists.maintain", kind="contacts.import",
                                             payload=forged, summary="forged", undoable=True))
     assert tampered.state == "failed"
 

@@ -160,9 +160,9 @@ def test_ask_approve_dispatch_delivers_exactly_once(make_app: AppFactory, db_url
 
 # -- (b) transient refusal -----------------------------------------------------------------
 def test_transient_451_is_retried_after_backoff_and_delivered_once(
-        make_app: AppFactory, sqlite_url: str, clock: FakeClock) -> None:
+        make_app: AppFactory, single_url: str, clock: FakeClock) -> None:
     with SmtpServer(Recorder(fail_codes=["451 4.3.0 try again later"])) as server:
-        app = make_app(sqlite_url, server.url)
+        app = make_app(single_url, server.url)
         ws_id, action_id = _allowed(app)
 
         first = _dispatch(app, ws_id)
@@ -185,9 +185,9 @@ def test_transient_451_is_retried_after_backoff_and_delivered_once(
 
 
 # -- (c) permanent refusal -----------------------------------------------------------------
-def test_permanent_550_fails_and_says_what_to_do(make_app: AppFactory, sqlite_url: str) -> None:
+def test_permanent_550_fails_and_says_what_to_do(make_app: AppFactory, single_url: str) -> None:
     with SmtpServer(Recorder(fail_codes=["550 5.1.1 no such mailbox"])) as server:
-        app = make_app(sqlite_url, server.url)
+        app = make_app(single_url, server.url)
         ws_id, action_id = _allowed(app)
         report = _dispatch(app, ws_id)
         entry = _entry(app, ws_id, action_id)
@@ -211,9 +211,9 @@ def test_permanent_550_fails_and_says_what_to_do(make_app: AppFactory, sqlite_ur
 
 # -- (d) server down -----------------------------------------------------------------------
 def test_server_down_keeps_the_mail_pending_until_the_server_is_back(
-        make_app: AppFactory, sqlite_url: str, clock: FakeClock) -> None:
+        make_app: AppFactory, single_url: str, clock: FakeClock) -> None:
     port = free_port()  # nothing listens here (yet)
-    app = make_app(sqlite_url, f"smtp://127.0.0.1:{port}")
+    app = make_app(single_url, f"smtp://127.0.0.1:{port}")
     ws_id, action_id = _allowed(app)
 
     report = _dispatch(app, ws_id)
@@ -372,9 +372,9 @@ def test_editing_makes_a_new_version_and_delivers_the_edit(make_app: AppFactory,
 
 
 # -- (h) reject ----------------------------------------------------------------------------
-def test_rejecting_records_it_and_sends_nothing(make_app: AppFactory, sqlite_url: str,
+def test_rejecting_records_it_and_sends_nothing(make_app: AppFactory, single_url: str,
                                                 smtp_server: SmtpServer) -> None:
-    app = make_app(sqlite_url, smtp_server.url)
+    app = make_app(single_url, smtp_server.url)
     ws_id, action_id, approval_id = _asked(app)
     with app.db.unit(ws_id) as session:
         approvals.reject(session, approval_id, app.clock(), note="wrong day")
@@ -390,8 +390,8 @@ def test_rejecting_records_it_and_sends_nothing(make_app: AppFactory, sqlite_url
 
 
 # -- (i) no server configured: .eml files ----------------------------------------------------
-def test_without_smtp_mail_becomes_one_eml_file_per_action(lite_app: App) -> None:
-    app = lite_app
+def test_without_smtp_mail_becomes_one_eml_file_per_action(single_app: App) -> None:
+    app = single_app
     assert app.settings.smtp_url is None
     ws_id, action_id = _allowed(app)
     assert len(_dispatch(app, ws_id)["delivered"]) == 1

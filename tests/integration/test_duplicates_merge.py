@@ -111,18 +111,18 @@ def test_merge_keeps_everything_and_undo_splits(app, clock):
         assert session.scalar(select(MailingRecipient.contact_id)) == other
 
 
-def test_merge_deduplicates_phones_and_refuses_nonsense(lite_app):
-    ws = new_workspace(lite_app)
-    import_bytes(lite_app, ws, PEOPLE, "people.csv")
-    ids = _ids(lite_app, ws)
+def test_merge_deduplicates_phones_and_refuses_nonsense(single_app):
+    ws = new_workspace(single_app)
+    import_bytes(single_app, ws, PEOPLE, "people.csv")
+    ids = _ids(single_app, ws)
     keep, other = ids["bob.miller@example.com"], ids["rob@example.org"]
-    done = propose(lite_app, ws, Action(duty="lists.maintain", kind="contacts.merge",
+    done = propose(single_app, ws, Action(duty="lists.maintain", kind="contacts.merge",
                                         payload={"keep": keep, "others": [other]},
                                         summary="merge", undoable=True))
     assert done.state == "done"
-    bob = contact(lite_app, ws, "rob@example.org")
+    bob = contact(single_app, ws, "rob@example.org")
     assert [p["e164"] for p in bob["phones"]] == ["+16175550142"]
-    failed = propose(lite_app, ws, Action(duty="lists.maintain", kind="contacts.merge",
+    failed = propose(single_app, ws, Action(duty="lists.maintain", kind="contacts.merge",
                                           payload={"keep": keep, "others": [keep]},
                                           summary="merge itself", undoable=True))
     assert failed.state == "failed"

@@ -123,8 +123,8 @@ def test_smtp_4xx_then_down_mid_campaign_reaches_everyone_once(app: App,
     assert _problems(app, ws_id, "smtp") == [], "the problem clears by itself"
 
 
-def test_smtp_down_for_single_mail_is_told_and_clears(lite_app: App, clock: FakeClock) -> None:
-    app = lite_app
+def test_smtp_down_for_single_mail_is_told_and_clears(single_app: App, clock: FakeClock) -> None:
+    app = single_app
     ws_id = new_workspace(app, Phase.III)
     addresses = add_contacts(app, ws_id, 3)
     for address in addresses:
@@ -193,9 +193,9 @@ def _screened(app: App, ws_id: int) -> int:
                                         .where(MailMessage.screened_at.is_not(None)))))
 
 
-def test_imap_dropped_during_fetch_loses_and_doubles_nothing(lite_app: App,
+def test_imap_dropped_during_fetch_loses_and_doubles_nothing(single_app: App,
                                                              dovecot: Dovecot) -> None:
-    app = lite_app
+    app = single_app
     ws_id = new_workspace(app, Phase.II)
     user = dovecot.new_user()
     body = "A long message.\n" + "x" * 20_000
@@ -218,9 +218,9 @@ def test_imap_dropped_during_fetch_loses_and_doubles_nothing(lite_app: App,
     assert _problems(app, ws_id, "imap") == []
 
 
-def test_imap_dropped_during_idle_reconnects_and_screens_once(lite_app: App,
+def test_imap_dropped_during_idle_reconnects_and_screens_once(single_app: App,
                                                               dovecot: Dovecot) -> None:
-    app = lite_app
+    app = single_app
     ws_id = new_workspace(app, Phase.II)
     user = dovecot.new_user()
     dovecot.deliver(user, message(subject="Before"))
@@ -258,7 +258,7 @@ def test_imap_dropped_during_idle_reconnects_and_screens_once(lite_app: App,
 
 # -- CalDAV: 500 and a server that never answers -------------------------------------------------
 def test_caldav_500_and_timeout_keep_local_changes_until_they_sync(
-        sqlite_url: str, tmp_path: Path, clock: FakeClock,
+        single_url: str, tmp_path: Path, clock: FakeClock,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from righthand.connectors import caldav_client
     from righthand.duties.calendar import index
@@ -277,7 +277,7 @@ def test_caldav_500_and_timeout_keep_local_changes_until_they_sync(
         dav.request(f"{base}/pat/work/", "MKCALENDAR", "")
         with FaultyProxy(radicale.port) as proxy:
             url = f"http://pat:secret@127.0.0.1:{proxy.port}/pat/"
-            app = build(make_settings(tmp_path, sqlite_url, caldav_url=url), clock=clock)
+            app = build(make_settings(tmp_path, single_url, caldav_url=url), clock=clock)
             ws_id = new_workspace(app, Phase.III)
             app.dispatcher().sync_calendars(ws_id)
             now = clock()
@@ -438,10 +438,10 @@ def test_disk_full_when_writing_keeps_the_work_and_says_so(tmp_path: Path,
 
 
 def test_disk_full_when_writing_mail_files_keeps_the_mail_and_says_so(
-        tmp_path: Path, sqlite_url: str) -> None:
+        tmp_path: Path, single_url: str) -> None:
     clock = FakeClock()  # no SMTP server: mail becomes .eml files in the data folder
     with _tiny_disk(tmp_path / "data", 2) as data:
-        app = build(make_settings(tmp_path, sqlite_url), clock=clock)
+        app = build(make_settings(tmp_path, single_url), clock=clock)
         ws_id = new_workspace(app, Phase.III)
         for address in add_contacts(app, ws_id, 5):
             propose(app, ws_id, email_action(address, "Viewing", "Saturday suits us.\n"))

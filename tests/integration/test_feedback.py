@@ -92,6 +92,6 @@ def test_ordinary_mail_changes_nothing(app):
     assert result.kind == "none" and result.suppressed == []
 
 
-def test_feedback_needs_a_workspace(lite_app):
-    with lite_app.db.unit(None) as session, pytest.raises(Bug):
-        process_feedback(session, b"Subject: x\r\n\r\n", lite_app.clock())
+def test_feedback_needs_a_workspace(single_app):
+    with single_app.db.unit(None) as session, pytest.raises(Bug):
+        process_feedback(session, b"Subject: x\r\n\r\n", single_app.clock())

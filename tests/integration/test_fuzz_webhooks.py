@@ -37,10 +37,10 @@ VALUES = st.sampled_from(["", "CA123", "CA" + "f" * 32, LINE, "+12025550123", "a
 
 
 @pytest.fixture
-def hooks(lite_app: App) -> Iterator[tuple[TestClient, str]]:
-    ws = new_workspace(lite_app, Phase.II)
-    set_line(lite_app, ws)
-    yield TestClient(create_app(lite_app)), workspace_slug(lite_app, ws)
+def hooks(single_app: App) -> Iterator[tuple[TestClient, str]]:
+    ws = new_workspace(single_app, Phase.II)
+    set_line(single_app, ws)
+    yield TestClient(create_app(single_app)), workspace_slug(single_app, ws)
 
 
 def _check(response: object) -> None:

@@ -90,13 +90,13 @@ def test_an_import_never_resets_an_unsubscribe(app, clock, mode):
     assert "ann@example.com" not in _addresses(app, ws, newsletter)
 
 
-def test_an_import_can_record_an_opt_out_but_never_an_opt_in_over_one(lite_app):
-    ws = new_workspace(lite_app)
-    newsletter = make_list(lite_app, ws)
-    import_bytes(lite_app, ws, PEOPLE, "people.csv", list_name="newsletter")
+def test_an_import_can_record_an_opt_out_but_never_an_opt_in_over_one(single_app):
+    ws = new_workspace(single_app)
+    newsletter = make_list(single_app, ws)
+    import_bytes(single_app, ws, PEOPLE, "people.csv", list_name="newsletter")
     data = b"email,lists\nbob.chen@example.net,newsletter:unsubscribed; unknown-list\n"
-    job, _ = import_bytes(lite_app, ws, data, "optout.csv", mode="add")
-    assert state_on(lite_app, ws, newsletter, "bob.chen@example.net") == "unsubscribed"
+    job, _ = import_bytes(single_app, ws, data, "optout.csv", mode="add")
+    assert state_on(single_app, ws, newsletter, "bob.chen@example.net") == "unsubscribed"
     assert job.report["result"]["unknown_lists"] == 1
 
 
@@ -192,15 +192,15 @@ def test_asking_in_words(app, clock):
     assert refused.actions == [] and "suppression list" in refused.answer
 
 
-def test_a_list_with_members_cannot_be_undone_away(lite_app):
-    ws = new_workspace(lite_app)
-    created = propose(lite_app, ws, Action(duty="lists.maintain", kind="lists.create",
+def test_a_list_with_members_cannot_be_undone_away(single_app):
+    ws = new_workspace(single_app)
+    created = propose(single_app, ws, Action(duty="lists.maintain", kind="lists.create",
                                            payload={"slug": "spring", "name": "Spring",
                                                     "opt_in": "single"},
                                            summary="create", undoable=True))
     assert created.state == "done"
-    import_bytes(lite_app, ws, PEOPLE, "people.csv", list_name="spring")
+    import_bytes(single_app, ws, PEOPLE, "people.csv", list_name="spring")
     from righthand.errors import CannotUndo
 
-    with lite_app.db.unit(ws) as session, pytest.raises(CannotUndo, match="subscribers"):
-        undo.undo(session, lite_app.registry, created.id, lite_app.clock())
+    with single_app.db.unit(ws) as session, pytest.raises(CannotUndo, match="subscribers"):
+        undo.undo(session, single_app.registry, created.id, single_app.clock())

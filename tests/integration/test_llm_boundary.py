@@ -231,7 +231,7 @@ def test_markers_inside_outside_text_are_defused() -> None:
 
 
 def test_a_periodic_job_that_loops_gets_one_model_call_per_run(
-        sqlite_url: str, tmp_path: Path, clock: FakeClock, model: RecordedModel) -> None:
+        single_url: str, tmp_path: Path, clock: FakeClock, model: RecordedModel) -> None:
     from importlib.metadata import entry_points
 
     from righthand.duties.plugin import DutyPlugin, PeriodicJob
@@ -254,7 +254,7 @@ def test_a_periodic_job_that_loops_gets_one_model_call_per_run(
     looper = DutyPlugin(name="looper", manifests=(),
                         jobs=(PeriodicJob("test.loop", "copy.write", 60, looping),))
     plugins = [ep.load() for ep in entry_points(group="righthand.duties")] + [looper]
-    app = build(make_settings(tmp_path, sqlite_url, llm_url=model.url), clock=clock,
+    app = build(make_settings(tmp_path, single_url, llm_url=model.url), clock=clock,
                 plugins=plugins)
     try:
         new_workspace(app, Phase.II)  # copy.write is on in Phase II

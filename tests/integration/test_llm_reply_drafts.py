@@ -1,26 +1,34 @@
 """Reply drafts from the optional language model, over real HTTP against recorded answers
 (tests/fixtures/llm/): the message goes as delimited data, a checked answer becomes the draft
 body, and anything inventing a link, address or number -- or no model, or no budget -- leaves
-the offline template. Recipients never come from the model. SQLite and PostgreSQL."""
+the offline template. Recipients never come from the model. SQLite and PostgreSQL. In the
+poller, the model is asked with no transaction open (another writer gets the SQLite database
+while the model answers)."""
 
 from __future__ import annotations
 
+import mailbox
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from righthand.bootstrap import App, build
+from righthand.connectors.ports import MailboxConfig
 from righthand.domain.actions import Action
 from righthand.duties.plugin import TextModel
 from righthand.duties.screening.actions import MessageRef, Office, plan
 from righthand.duties.screening.parse import MailFacts
 from righthand.duties.screening.screen import Verdict
 from righthand.policy.duties import Phase
-from righthand.service import language_model
+from righthand.service import language_model, mail_poll
+from righthand.store.tables import ModelUsage
 from tests.conftest import make_settings, new_workspace
 from tests.support.clock import FakeClock
 from tests.support.llm_server import RecordedModel, recorded_model
+from tests.support.mailbox import actions, add_contact, audit_count, connect, message
 
 FACTS = MailFacts(message_id="<lease-1@landlord.test>", from_address="sam@landlord.test",
                   from_name="Sam Ortiz", subject="Revised lease terms",
@@ -120,4 +128,68 @@ def test_a_proactive_run_asks_the_model_once(db_url: str, tmp_path: Path, clock:
     assert len(model.paths) == 1
     assert "clause 4 this week" in first.payload["body"]
     assert TEMPLATE in second.payload["body"]
+    app.db.dispose()
+
+
+def _sams_mail_waiting(app: App, tmp_path: Path) -> int:
+    """A Phase II workspace whose Maildir holds Sam's lease mail (a reply is drafted)."""
+    ws_id = new_workspace(app, Phase.II, client="Dana Reyes")
+    root = tmp_path / "maildir"
+    mailbox.Maildir(str(root), create=True)
+    connect(app, ws_id, MailboxConfig(kind="maildir", maildir_path=str(root)),
+            address="dana@reyes.test")
+    add_contact(app, ws_id, "Sam Ortiz", "sam@landlord.test")
+    mailbox.Maildir(str(root)).add(mailbox.MaildirMessage(message(  # type: ignore[arg-type]
+        "Sam Ortiz <sam@landlord.test>", FACTS.subject, FACTS.text,
+        message_id=FACTS.message_id)))
+    return ws_id
+
+
+def test_the_poller_asks_the_model_with_no_transaction_open(
+        sqlite_url: str, tmp_path: Path, clock: FakeClock, model: RecordedModel) -> None:
+    """While the model answers, another process takes SQLite's write lock at once (a write
+    transaction held open by the poller would make it wait and fail); the draft is still the
+    checked model answer, screened once, and the tokens are counted."""
+    app = _app(sqlite_url, tmp_path, clock, model.url)
+    ws_id = _sams_mail_waiting(app, tmp_path)
+    writes: list[str] = []
+
+    def another_writer() -> None:
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0.5)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writes.append("ok")
+        except sqlite3.OperationalError as exc:
+            writes.append(str(exc))
+        finally:
+            other.close()
+
+    model.while_answering = another_writer
+    model.play("reply_good.json")
+    with language_model.proactive():  # as the periodic job runs it
+        report = mail_poll.poll(app, ws_id, dispatch=False)
+    assert report.screened == 1
+    assert writes == ["ok"]  # the model was asked with no write transaction open
+    [draft] = actions(app, ws_id, "mail.draft_reply")
+    assert "review the changes to clause 4 this week" in draft.payload["body"]
+    assert draft.payload["recipients"] == ["sam@landlord.test"]
+    assert set(audit_count(app, ws_id, "mail.screened").values()) == {1}
+    with app.db.unit(ws_id, write=False) as session:
+        usage = session.scalars(select(ModelUsage)).one()
+        assert (usage.tokens, usage.calls, usage.refused) == (380, 1, 0)
+    app.db.dispose()
+
+
+def test_the_poller_keeps_the_template_when_the_model_is_down(
+        single_url: str, tmp_path: Path, clock: FakeClock, model: RecordedModel) -> None:
+    app = _app(single_url, tmp_path, clock, model.url)
+    ws_id = _sams_mail_waiting(app, tmp_path)
+    model.play("status:500")
+    assert mail_poll.poll(app, ws_id, dispatch=False).screened == 1
+    [draft] = actions(app, ws_id, "mail.draft_reply")
+    assert TEMPLATE in draft.payload["body"]
+    with app.db.unit(ws_id, write=False) as session:
+        usage = session.scalars(select(ModelUsage)).one()
+        assert (usage.tokens, usage.calls) == (0, 1)  # the reservation was given back
     app.db.dispose()

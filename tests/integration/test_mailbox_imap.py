@@ -67,8 +67,8 @@ def test_each_message_is_stored_and_screened_once_across_restarts(
     client.logout()
 
 
-def test_uidvalidity_change_resyncs_by_message_id(lite_app: App, dovecot: Dovecot) -> None:
-    app = lite_app
+def test_uidvalidity_change_resyncs_by_message_id(single_app: App, dovecot: Dovecot) -> None:
+    app = single_app
     ws, user = _workspace(app, dovecot, watch=["Work"])
     old = [message(subject=f"Work {i}") for i in range(3)]
     dovecot.deliver(user, *old, folder="Work")
@@ -90,8 +90,8 @@ def test_uidvalidity_change_resyncs_by_message_id(lite_app: App, dovecot: Doveco
 
 
 @pytest.mark.parametrize("disable", [[], ["MOVE"]], ids=["MOVE", "COPY+EXPUNGE"])
-def test_filing_moves_flags_and_labels(lite_app: App, dovecot: Dovecot, disable) -> None:
-    app = lite_app
+def test_filing_moves_flags_and_labels(single_app: App, dovecot: Dovecot, disable) -> None:
+    app = single_app
     ws, user = _workspace(app, dovecot, disable_capabilities=disable)
     dovecot.deliver(user, newsletter(7), message(subject="Keep me"))
     report = mail_poll.poll(app, ws)
@@ -155,8 +155,8 @@ def test_errors_say_what_failed(dovecot: Dovecot) -> None:
     assert "secret" not in repr(ImapReader(config)) and "secret" not in repr(config)
 
 
-def test_watch_screens_new_mail_as_idle_reports_it(lite_app: App, dovecot: Dovecot) -> None:
-    app = lite_app
+def test_watch_screens_new_mail_as_idle_reports_it(single_app: App, dovecot: Dovecot) -> None:
+    app = single_app
     ws, user = _workspace(app, dovecot)
     dovecot.deliver(user, message(subject="Waiting already"))
     polls: list[mail_poll.PollReport] = []
@@ -175,13 +175,13 @@ def test_watch_screens_new_mail_as_idle_reports_it(lite_app: App, dovecot: Dovec
 
 
 def test_a_connection_cut_mid_fetch_or_mid_idle_repeats_and_loses_nothing(
-        lite_app: App, dovecot: Dovecot) -> None:
+        single_app: App, dovecot: Dovecot) -> None:
     """Reconnects: the network drops mid-fetch (the poll fails, the next one finishes the
     folder) and mid-IDLE (watch reconnects by itself); every message is stored and screened
     exactly once."""
     from tests.support.proxy import FaultyProxy
 
-    app = lite_app
+    app = single_app
     ws = new_workspace(app, Phase.II)
     user = dovecot.new_user()
     padding = "Lorem ipsum dolor sit amet. " * 200  # ~5.6 kB each: 25 are ~140 kB

@@ -461,8 +461,8 @@ def test_permanent_failures_are_recorded_then_retried_by_the_client(app: App) ->
     assert outcomes == ["approved_unchanged"], "a retry is not a second outcome"
 
 
-def test_throttle_is_respected(lite_app: App) -> None:
-    app = lite_app
+def test_throttle_is_respected(single_app: App) -> None:
+    app = single_app
     ws_id = new_workspace(app)
     list_id = make_list(app, ws_id)
     add_subscribers(app, ws_id, list_id, 21)

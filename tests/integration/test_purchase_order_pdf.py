@@ -136,10 +136,10 @@ def test_other_currencies_and_a4_paper() -> None:
     assert money(Decimal("1234.5"), "CHF") == "CHF 1,234.50"
 
 
-def test_the_pdf_of_a_stored_order(lite_app: App) -> None:
-    ws_id = office(lite_app, Phase.I)
-    number, proposed = place(lite_app, ws_id, "PEN-BLK-12", 24)
-    with lite_app.db.unit(ws_id, write=False) as session:
+def test_the_pdf_of_a_stored_order(single_app: App) -> None:
+    ws_id = office(single_app, Phase.I)
+    number, proposed = place(single_app, ws_id, "PEN-BLK-12", 24)
+    with single_app.db.unit(ws_id, write=False) as session:
         ws = session.get(Workspace, ws_id)
         assert ws is not None
         po = lifecycle.find(session, number)

@@ -93,9 +93,9 @@ def test_rules_from_ask_with_a_preview_and_from_the_cli_service(app: App, tmp_pa
     assert "don't know the category" in refused
 
 
-def test_corrections_teach_the_classifier_and_its_accuracy_is_shown(lite_app: App,
+def test_corrections_teach_the_classifier_and_its_accuracy_is_shown(single_app: App,
                                                                     tmp_path) -> None:
-    app = lite_app
+    app = single_app
     ws, root = _office(app, tmp_path)
     promos = [newsletter(i) for i in range(3)]
     for n, promo in enumerate(promos):  # promotions without list headers
@@ -119,9 +119,9 @@ def test_corrections_teach_the_classifier_and_its_accuracy_is_shown(lite_app: Ap
     assert "right 2 times" in score.describe()
 
 
-def test_undo_puts_a_filed_message_back_and_counts_as_a_correction(lite_app: App,
+def test_undo_puts_a_filed_message_back_and_counts_as_a_correction(single_app: App,
                                                                    tmp_path) -> None:
-    app = lite_app
+    app = single_app
     ws, root = _office(app, tmp_path)
     _deliver(root, newsletter(1))
     mail_poll.poll(app, ws)
@@ -137,8 +137,8 @@ def test_undo_puts_a_filed_message_back_and_counts_as_a_correction(lite_app: App
     assert mail_poll.poll(app, ws).fetched == 0  # back in the inbox, but not new
 
 
-def test_a_message_the_client_moves_back_is_a_correction(lite_app: App, tmp_path) -> None:
-    app = lite_app
+def test_a_message_the_client_moves_back_is_a_correction(single_app: App, tmp_path) -> None:
+    app = single_app
     ws, root = _office(app, tmp_path)
     _deliver(root, newsletter(2))
     mail_poll.poll(app, ws)
@@ -151,8 +151,8 @@ def test_a_message_the_client_moves_back_is_a_correction(lite_app: App, tmp_path
     assert rows(app, ws)[0].corrected_category == "fyi"
 
 
-def test_the_periodic_job_polls_every_delegated_workspace(lite_app: App, tmp_path) -> None:
-    app = lite_app
+def test_the_periodic_job_polls_every_delegated_workspace(single_app: App, tmp_path) -> None:
+    app = single_app
     broken = new_workspace(app, Phase.II)  # its server is down: the others still get polled
     connect(app, broken, MailboxConfig(kind="imap", host="127.0.0.1", port=free_port(),
                                        security="none", username="u", password="p"))
@@ -168,9 +168,9 @@ def test_the_periodic_job_polls_every_delegated_workspace(lite_app: App, tmp_pat
         assert account is not None and account.last_error is None and account.last_ok_at
 
 
-def test_unreadable_messages_are_quarantined_and_the_rest_screened(lite_app: App,
+def test_unreadable_messages_are_quarantined_and_the_rest_screened(single_app: App,
                                                                    tmp_path) -> None:
-    app = lite_app
+    app = single_app
     ws, root = _office(app, tmp_path)
     for name in ("broken_garbage.eml", "broken_no_headers.eml", "broken_boundary.eml",
                  "bad_headers.eml", "latin1_rfc2047.eml"):
@@ -225,10 +225,10 @@ def test_bounces_and_complaints_from_the_mailbox_feed_the_suppression_list(app: 
 
 
 def test_the_lenders_loan_approval_proposes_moving_the_deal_and_a_forgery_does_not(
-        lite_app: App, tmp_path: Path) -> None:
+        single_app: App, tmp_path: Path) -> None:
     from righthand.store.tables import ActionRow
 
-    app = lite_app
+    app = single_app
     from righthand.service.demo import seed
 
     with app.db.unit(None) as session:
@@ -257,7 +257,7 @@ def test_the_lenders_loan_approval_proposes_moving_the_deal_and_a_forgery_does_n
         assert after == before
 
 
-def test_rules_and_corrections_from_the_cli_with_previews_and_accuracy(lite_app: App, tmp_path,
+def test_rules_and_corrections_from_the_cli_with_previews_and_accuracy(single_app: App, tmp_path,
                                                                        monkeypatch) -> None:
     """`righthand mail rules add/preview/list/remove`, `mail recategorise` and `mail inbox`."""
     from typer.testing import CliRunner
@@ -265,7 +265,7 @@ def test_rules_and_corrections_from_the_cli_with_previews_and_accuracy(lite_app:
     from righthand.cli import app as cli_app
     from righthand.commands import common
 
-    app = lite_app
+    app = single_app
     ws, root = _office(app, tmp_path)
     _deliver(root, *demo_messages(app.clock()))
     mail_poll.poll(app, ws)
@@ -300,12 +300,12 @@ def test_rules_and_corrections_from_the_cli_with_previews_and_accuracy(lite_app:
 
 
 def test_a_rule_from_the_web_is_previewed_on_recent_mail_before_it_is_saved(
-        lite_app: App, monkeypatch) -> None:
+        single_app: App, monkeypatch) -> None:
     from righthand.duties.screening import rulebook
     from righthand.service import demo_mail
     from tests.support.web import client, csrf, login, seed_demo
 
-    app = lite_app
+    app = single_app
     office = seed_demo(app, monkeypatch, Phase.II)
     demo_mail.seed(app, office.workspace_id, office.slug, app.clock())
     web = client(app)

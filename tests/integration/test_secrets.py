@@ -65,39 +65,39 @@ def test_a_wrong_key_is_a_clear_error(tmp_path):
     assert "RIGHTHAND_SECRET_KEY" in caught.value.hint
 
 
-def test_rotation_with_the_key_file(lite_app, tmp_path):
-    ws = new_workspace(lite_app)
-    _connect(lite_app, ws)
-    key_file = lite_app.settings.data_dir / secrets.KEY_FILE
+def test_rotation_with_the_key_file(single_app, tmp_path):
+    ws = new_workspace(single_app)
+    _connect(single_app, ws)
+    key_file = single_app.settings.data_dir / secrets.KEY_FILE
     old_keys = secrets.read_key_file(key_file)
     assert len(old_keys) == 1 and key_file.stat().st_mode & 0o077 == 0
-    before = _stored(lite_app)
-    result = credentials.rotate(lite_app)
+    before = _stored(single_app)
+    result = credentials.rotate(single_app)
     assert (result.resealed, result.newly_sealed, result.source) == (2, 0, "file")
     new_keys = secrets.read_key_file(key_file)
     assert len(new_keys) == 1 and new_keys != old_keys
-    after = _stored(lite_app)
+    after = _stored(single_app)
     assert after != before
     with pytest.raises(NotConfigured):
         secrets.Keyring(old_keys).open(after[0])
     assert secrets.Keyring(new_keys).open(after[0]) == PASSWORD
-    with lite_app.db.unit(ws, write=False) as session:
+    with single_app.db.unit(ws, write=False) as session:
         assert session.scalars(select(MailAccount)).one().imap_password == PASSWORD
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         assert [e.event for e in oplog.recent(session)] == ["secrets.rotated"]
         assert oplog.verify(session).ok
 
 
-def test_rotation_with_the_environment_key(sqlite_url, tmp_path, clock, monkeypatch):
+def test_rotation_with_the_environment_key(single_url, tmp_path, clock, monkeypatch):
     monkeypatch.delenv("RIGHTHAND_SECRET_KEY_OLD", raising=False)
-    first = build(make_settings(tmp_path, sqlite_url, secret="first-secret-value-0123456789"),
+    first = build(make_settings(tmp_path, single_url, secret="first-secret-value-0123456789"),
                   clock=clock)
     ws = new_workspace(first)
     _connect(first, ws)
     with pytest.raises(BadInput, match="RIGHTHAND_SECRET_KEY_OLD"):
         credentials.rotate(first)
     monkeypatch.setenv("RIGHTHAND_SECRET_KEY_OLD", "first-secret-value-0123456789")
-    second = build(make_settings(tmp_path, sqlite_url, secret="second-secret-value-987654321"),
+    second = build(make_settings(tmp_path, single_url, secret="second-secret-value-987654321"),
                    clock=clock)
     result = credentials.rotate(second)
     assert result.resealed == 2 and "RIGHTHAND_SECRET_KEY_OLD" in result.note

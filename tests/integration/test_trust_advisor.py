@@ -75,7 +75,7 @@ def test_thresholds_are_configurable(tmp_path, db_url, clock):
     app.db.dispose()
 
 
-def test_cli_trust_shows_advice_and_accept_needs_a_yes(tmp_path, sqlite_url, clock, monkeypatch):
+def test_cli_trust_shows_advice_and_accept_needs_a_yes(tmp_path, single_url, clock, monkeypatch):
     from datetime import UTC, datetime
 
     from typer.testing import CliRunner
@@ -84,10 +84,10 @@ def test_cli_trust_shows_advice_and_accept_needs_a_yes(tmp_path, sqlite_url, clo
 
     # The CLI runs on the real clock: let the history end just before now.
     clock.now = datetime.now(UTC) - timedelta(days=24)
-    application = build(make_settings(tmp_path, sqlite_url), clock=clock)
+    application = build(make_settings(tmp_path, single_url), clock=clock)
     ws = new_workspace(application, Phase.I)
     _approve_mailings(application, ws, 41, days=23)
-    monkeypatch.setenv("RIGHTHAND_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("RIGHTHAND_DATABASE_URL", single_url)
     monkeypatch.setenv("RIGHTHAND_HOME", str(tmp_path / "home"))
     with application.db.unit(None, write=False) as session:
         ws_slug = session.get(Workspace, ws).slug

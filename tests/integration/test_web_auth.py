@@ -16,12 +16,12 @@ from tests.support.web import PASSWORD, add_user, client, csrf, login, seed_demo
 
 
 @pytest.fixture
-def office(lite_app, monkeypatch):
-    return seed_demo(lite_app, monkeypatch, Phase.II)
+def office(single_app, monkeypatch):
+    return seed_demo(single_app, monkeypatch, Phase.II)
 
 
-def test_pages_need_a_session_and_the_api_a_token(lite_app, office):
-    web = client(lite_app)
+def test_pages_need_a_session_and_the_api_a_token(single_app, office):
+    web = client(single_app)
     page = web.get(f"/w/{office.slug}/today", follow_redirects=False)
     assert page.status_code == 303
     assert page.headers["location"] == f"/login?next=/w/{office.slug}/today"
@@ -32,14 +32,14 @@ def test_pages_need_a_session_and_the_api_a_token(lite_app, office):
     assert htmx.headers["HX-Redirect"].startswith("/login?next=")
 
 
-def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(lite_app, office):
-    web = client(lite_app)
+def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     cookie = next(c for c in web.cookies.jar if c.name == sessions.COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
     assert cookie.get_nonstandard_attr("SameSite", "").lower() == "lax"
     assert not cookie.secure
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         stored = session.scalars(select(WebSession.token_hash)).all()
     assert cookie.value not in stored and sessions.token_hash(cookie.value) in stored
     today = web.get(f"/w/{office.slug}/today")
@@ -55,18 +55,18 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(lite_app, 
     assert web.get(f"/w/{office.slug}/today", follow_redirects=False).status_code == 303
 
 
-def test_secure_cookies_behind_tls(lite_app, office):
-    web = client(lite_app, WebSettings(cookie_secure="always"))
+def test_secure_cookies_behind_tls(single_app, office):
+    web = client(single_app, WebSettings(cookie_secure="always"))
     form = web.get("/login")
     assert "secure" in form.headers["set-cookie"].lower()
-    web_https = client(lite_app, WebSettings(cookie_secure="auto"))
+    web_https = client(single_app, WebSettings(cookie_secure="auto"))
     web_https.base_url = "https://testserver"  # type: ignore[misc]
     answer = web_https.get("https://testserver/login")
     assert "secure" in answer.headers["set-cookie"].lower()
 
 
-def test_wrong_password_and_login_csrf(lite_app, office):
-    web = client(lite_app)
+def test_wrong_password_and_login_csrf(single_app, office):
+    web = client(single_app)
     login(web, office.owner, "not the password", expect=401)
     login(web, "nobody-at-all", "whatever it is", expect=401)
     web.get("/login")
@@ -76,8 +76,8 @@ def test_wrong_password_and_login_csrf(lite_app, office):
     assert sessions.COOKIE not in web.cookies
 
 
-def test_every_form_needs_the_csrf_token(lite_app, office):
-    web = client(lite_app)
+def test_every_form_needs_the_csrf_token(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     base = f"/w/{office.slug}"
     refused = web.post(f"{base}/job/phase", data={"phase": "III"})
@@ -98,17 +98,17 @@ def test_every_form_needs_the_csrf_token(lite_app, office):
                     headers={"X-CSRF-Token": token}).status_code == 200
 
 
-def test_login_is_rate_limited_per_account_and_per_ip(lite_app, office):
+def test_login_is_rate_limited_per_account_and_per_ip(single_app, office):
     settings = WebSettings(login_max_failures=3, login_max_failures_per_ip=5)
-    web = client(lite_app, settings)
+    web = client(single_app, settings)
     for _ in range(3):
         login(web, office.owner, "wrong password!", expect=401)
     login(web, office.owner, expect=429)  # even the right password waits
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         keys = set(session.scalars(select(LoginAttempt.key)))
     assert f"user:{office.owner}" in keys and any(k.startswith("ip:") for k in keys)
     # another account from the same address: the IP budget (5) runs out after two more
-    other = add_user(lite_app, unique("other"), office.workspace_id)
+    other = add_user(single_app, unique("other"), office.workspace_id)
     login(web, other, "wrong password!", expect=401)
     login(web, other, "wrong password!", expect=401)
     answer = web.post("/login", data={"username": other, "password": PASSWORD,
@@ -117,8 +117,8 @@ def test_login_is_rate_limited_per_account_and_per_ip(lite_app, office):
     assert answer.status_code == 429 and int(answer.headers["Retry-After"]) > 0
 
 
-def test_a_success_resets_the_account_count(lite_app, office, clock):
-    web = client(lite_app, WebSettings(login_max_failures=3))
+def test_a_success_resets_the_account_count(single_app, office, clock):
+    web = client(single_app, WebSettings(login_max_failures=3))
     for _ in range(2):
         login(web, office.owner, "wrong password!", expect=401)
     clock.advance(seconds=1)
@@ -130,8 +130,8 @@ def test_a_success_resets_the_account_count(lite_app, office, clock):
     login(web, office.owner)
 
 
-def test_two_step_sign_in(lite_app, office, clock):
-    web = client(lite_app)
+def test_two_step_sign_in(single_app, office, clock):
+    web = client(single_app)
     login(web, office.owner)
     token = csrf(web, office.slug)
     start = web.post(f"/w/{office.slug}/settings/totp/start", data={"csrf_token": token})
@@ -144,7 +144,7 @@ def test_two_step_sign_in(lite_app, office, clock):
                   data={"csrf_token": token, "secret": secret, "code": code})
     assert "Two-step sign-in is on" in on.text
 
-    fresh = client(lite_app)
+    fresh = client(single_app)
     form = fresh.get("/login")
     login_token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
     step1 = fresh.post("/login", data={"username": office.owner, "password": PASSWORD,
@@ -164,18 +164,18 @@ def test_two_step_sign_in(lite_app, office, clock):
     assert fresh.get(f"/w/{office.slug}/today").status_code == 200
 
 
-def test_api_tokens_have_scopes_and_are_hashed_at_rest(lite_app, office):
-    web = client(lite_app)
+def test_api_tokens_have_scopes_and_are_hashed_at_rest(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     token = csrf(web, office.slug)
     made = web.post(f"/w/{office.slug}/settings/tokens",
                     data={"csrf_token": token, "name": "phone", "scopes": ["read"]})
     raw = made.text.split('<code class="secret">')[1].split("<")[0]
     assert raw.startswith("rht_")
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         row = session.scalars(select(ApiToken).where(ApiToken.name == "phone")).one()
         assert row.token_hash != raw and raw not in (row.prefix * 2)
-    api = client(lite_app)
+    api = client(single_app)
     bearer = {"Authorization": f"Bearer {raw}"}
     agenda = api.get("/api/agenda", headers=bearer)
     assert agenda.status_code == 200
@@ -190,15 +190,15 @@ def test_api_tokens_have_scopes_and_are_hashed_at_rest(lite_app, office):
     answer = api.post("/api/ask", json={"text": "What's waiting for me?"},
                       headers={"Authorization": f"Bearer {raw_ask}"})
     assert answer.status_code == 200 and answer.json()["intent"] == "assistant.approvals"
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         row_id = session.scalar(select(ApiToken.id).where(ApiToken.name == "phone"))
     web.post(f"/w/{office.slug}/settings/tokens/{row_id}/revoke", data={"csrf_token": token})
     assert api.get("/api/agenda", headers=bearer).status_code == 401
 
 
-def test_staff_work_through_the_gate_and_are_named_in_the_audit_log(lite_app, office):
-    staff = add_user(lite_app, unique("alice"), office.workspace_id, "staff")
-    web = client(lite_app)
+def test_staff_work_through_the_gate_and_are_named_in_the_audit_log(single_app, office):
+    staff = add_user(single_app, unique("alice"), office.workspace_id, "staff")
+    web = client(single_app)
     login(web, staff)
     token = csrf(web, office.slug)
     answer = web.post("/api/ask", json={"text": "Email Bob Miller that the keys are ready"},
@@ -216,7 +216,7 @@ def test_staff_work_through_the_gate_and_are_named_in_the_audit_log(lite_app, of
                    headers={"X-CSRF-Token": token}).status_code == 403
     page = web.get(f"/w/{office.slug}/approvals")
     assert "Only the client decides on this." in page.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         actors = {e.event: e.actor for e in session.scalars(select(AuditEntry))
                   if e.actor.startswith("staff:")}
     assert actors.get("request.received") == f"staff:{staff}"
@@ -227,8 +227,8 @@ def test_staff_work_through_the_gate_and_are_named_in_the_audit_log(lite_app, of
     assert made.status_code == 400
 
 
-def test_password_change_signs_out_other_browsers(lite_app, office):
-    first, second = client(lite_app), client(lite_app)
+def test_password_change_signs_out_other_browsers(single_app, office):
+    first, second = client(single_app), client(single_app)
     login(first, office.owner)
     login(second, office.owner)
     token = csrf(first, office.slug)
@@ -242,6 +242,6 @@ def test_password_change_signs_out_other_browsers(lite_app, office):
     # and the page this browser got carries the new session's CSRF token
     assert first.post(f"/w/{office.slug}/settings/totp/start",
                       data={"csrf_token": csrf(first, office.slug)}).status_code == 200
-    with lite_app.db.unit(None, write=False) as session:
+    with single_app.db.unit(None, write=False) as session:
         user = session.scalars(select(User).where(User.username == office.owner)).one()
         assert user.password_hash.startswith("$argon2id$")

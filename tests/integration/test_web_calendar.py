@@ -16,19 +16,19 @@ from tests.support.web import add_user, client, csrf, login, seed_demo, set_phas
 
 
 @pytest.fixture
-def office(lite_app, monkeypatch):
-    return seed_demo(lite_app, monkeypatch, Phase.III)
+def office(single_app, monkeypatch):
+    return seed_demo(single_app, monkeypatch, Phase.III)
 
 
 @pytest.fixture
-def owner(lite_app, office):
-    web = client(lite_app)
+def owner(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
     return web
 
 
-def test_week_and_day_views_show_the_index_in_the_clients_zone(lite_app, office, owner):
+def test_week_and_day_views_show_the_index_in_the_clients_zone(single_app, office, owner):
     base = f"/w/{office.slug}/calendar"
     week = owner.get(base)
     assert week.status_code == 200
@@ -46,7 +46,7 @@ def test_week_and_day_views_show_the_index_in_the_clients_zone(lite_app, office,
     assert owner.get(base, params={"day": "26/11"}).status_code == 400
 
 
-def test_proposed_slots_avoid_busy_time_and_booking_is_an_action(lite_app, office, owner):
+def test_proposed_slots_avoid_busy_time_and_booking_is_an_action(single_app, office, owner):
     base = f"/w/{office.slug}/calendar"
     found = owner.get(f"{base}/slots", params={"what": "coffee", "minutes": "60",
                                                "day": "2026-11-26"})
@@ -62,7 +62,7 @@ def test_proposed_slots_avoid_busy_time_and_booking_is_an_action(lite_app, offic
     booked = owner.post(f"{base}/book", data={"start": starts[0], "what": "coffee",
                                               "minutes": "60"})
     assert booked.status_code == 200 and "Book Coffee, Thu 26 Nov" in booked.text, booked.text[-1500:]
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         action = session.scalars(select(ActionRow).where(
             ActionRow.duty == "appointments.schedule").order_by(ActionRow.id.desc())).first()
         assert action.kind == "appointments.hold"
@@ -76,35 +76,35 @@ def test_proposed_slots_avoid_busy_time_and_booking_is_an_action(lite_app, offic
     assert "already in hand" in again.text  # the same booking twice is one booking
 
 
-def test_booking_is_refused_when_scheduling_is_off_and_staff_are_attributed(lite_app, office,
+def test_booking_is_refused_when_scheduling_is_off_and_staff_are_attributed(single_app, office,
                                                                             owner):
-    set_phase(lite_app, office.workspace_id, Phase.I)
+    set_phase(single_app, office.workspace_id, Phase.I)
     base = f"/w/{office.slug}/calendar"
     start = "2026-11-27T16:00:00-05:00"
     refused = owner.post(f"{base}/book", data={"start": start, "what": "call"})
     assert refused.status_code == 200 and "Not done" in refused.text
-    set_phase(lite_app, office.workspace_id, Phase.III)
-    staff = add_user(lite_app, unique("staff"), office.workspace_id, "staff")
-    web = client(lite_app)
+    set_phase(single_app, office.workspace_id, Phase.III)
+    staff = add_user(single_app, unique("staff"), office.workspace_id, "staff")
+    web = client(single_app)
     login(web, staff)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
     web.post(f"{base}/book", data={"start": start, "what": "call"})
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         rows = session.scalars(select(ActionRow).where(
             ActionRow.duty == "appointments.schedule").order_by(ActionRow.id)).all()
     assert rows[0].state == "denied" and rows[0].requested_by.startswith("client:")
     assert rows[-1].requested_by == f"staff:{staff}"
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.event == "action.decided",
             AuditEntry.subject == f"action {rows[-1].id}")).one()
     assert entry.actor == f"staff:{staff}"  # the audit log names the staff member
 
 
-def test_today_shows_the_rest_of_the_briefing(lite_app, office, owner):
+def test_today_shows_the_rest_of_the_briefing(single_app, office, owner):
     from righthand.service import demo_mail
 
-    demo_mail.seed(lite_app, office.workspace_id, office.slug, lite_app.clock())
+    demo_mail.seed(single_app, office.workspace_id, office.slug, single_app.clock())
     today = owner.get(f"/w/{office.slug}/today")
     assert f'hx-get="/w/{office.slug}/today/briefing"' in today.text
     fragment = owner.get(f"/w/{office.slug}/today/briefing", headers={"HX-Request": "true"})
@@ -115,7 +115,7 @@ def test_today_shows_the_rest_of_the_briefing(lite_app, office, owner):
     assert "<h1>Today&#39;s briefing</h1>" in page.text or "Today's briefing</h1>" in page.text
 
 
-def test_working_hours_in_the_profile_are_the_bookable_hours(lite_app, office, owner):
+def test_working_hours_in_the_profile_are_the_bookable_hours(single_app, office, owner):
     from righthand.duties.appointments import rules as stored_rules
 
     settings = owner.get(f"/w/{office.slug}/settings").text
@@ -128,7 +128,7 @@ def test_working_hours_in_the_profile_are_the_bookable_hours(lite_app, office, o
     saved = owner.post(f"/w/{office.slug}/settings/profile",
                        data={**form, "working_hours": "13:00-16:00"})
     assert saved.status_code == 200 and "working_hours" in saved.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         assert stored_rules.load(session).to_json()["hours"]["fri"] == "13:00-16:00"
     found = owner.get(f"/w/{office.slug}/calendar/slots",
                       params={"what": "call", "minutes": "30", "day": "2026-11-27"})
@@ -138,7 +138,7 @@ def test_working_hours_in_the_profile_are_the_bookable_hours(lite_app, office, o
     assert hours and hours <= {13, 14, 15}, hours
 
 
-def test_letting_people_choose_emails_them_three_proposed_times(lite_app, office, owner):
+def test_letting_people_choose_emails_them_three_proposed_times(single_app, office, owner):
     base = f"/w/{office.slug}/calendar"
     found = owner.get(f"{base}/slots", params={"what": "call", "who": "Bob Miller",
                                                "minutes": "30", "day": "2026-11-27"})
@@ -147,7 +147,7 @@ def test_letting_people_choose_emails_them_three_proposed_times(lite_app, office
                                                 "minutes": "30", "day": "2026-11-27"})
     assert offered.status_code == 200 and "Offer Call with Bob" in offered.text, \
         offered.text[-1500:]
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         action = session.scalars(select(ActionRow).where(
             ActionRow.kind == "appointments.propose_slots")).one()
     assert len(action.payload["slots"]) == 3

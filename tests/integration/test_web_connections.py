@@ -24,13 +24,13 @@ SECRET = "hunter2-very-secret"
 
 
 @pytest.fixture
-def office(lite_app, monkeypatch):
-    return seed_demo(lite_app, monkeypatch, Phase.II)
+def office(single_app, monkeypatch):
+    return seed_demo(single_app, monkeypatch, Phase.II)
 
 
 @pytest.fixture
-def owner(lite_app, office):
-    web = client(lite_app)
+def owner(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
     return web
@@ -51,11 +51,11 @@ def _test(web, slug: str, which: str) -> str:
     return answer.text[start:start + 1500]
 
 
-def test_passwords_are_sealed_and_never_shown(lite_app, office, owner):
+def test_passwords_are_sealed_and_never_shown(single_app, office, owner):
     page = _save(owner, office.slug, imap_host="imap.example.com", username="pat",
                  password=SECRET, smtp_host="smtp.example.com", smtp_password=SECRET)
     assert SECRET not in page and "(set; empty keeps it)" in page
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         raw = session.execute(text("SELECT imap_password, smtp_password FROM mail_accounts "
                                    "WHERE workspace_id = :w"), {"w": office.workspace_id}).one()
         assert SECRET not in raw[0] and SECRET not in raw[1]
@@ -70,7 +70,7 @@ def test_passwords_are_sealed_and_never_shown(lite_app, office, owner):
     assert again.count("(set; empty keeps it)") == 2
 
 
-def test_connection_failures_name_the_step(lite_app, office, owner, monkeypatch):
+def test_connection_failures_name_the_step(single_app, office, owner, monkeypatch):
     slug = office.slug
     _save(owner, slug, imap_host="no-such-host.invalid", imap_port="993", username="pat",
           password=SECRET)
@@ -92,14 +92,14 @@ def test_connection_failures_name_the_step(lite_app, office, owner, monkeypatch)
               smtp_security="none")
         works = _test(owner, slug, "smtp")
         assert "Works" in works and f"port {server.port} answers" in works
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         tested = session.scalars(select(AuditEntry).where(
             AuditEntry.event == "connection.tested")).all()
     assert [e.data["step"] for e in tested][-2:] == ["tls", "ok"]
 
 
 @pytest.mark.server
-def test_imap_against_dovecot_a_wrong_password_is_a_login_failure(lite_app, office, owner,
+def test_imap_against_dovecot_a_wrong_password_is_a_login_failure(single_app, office, owner,
                                                                   monkeypatch):
     reason = dovecot.available()
     need(reason is None, reason or "")
@@ -121,7 +121,7 @@ def test_imap_against_dovecot_a_wrong_password_is_a_login_failure(lite_app, offi
         server.stop()
 
 
-def test_phone_and_model_and_owner_only(lite_app, office, owner):
+def test_phone_and_model_and_owner_only(single_app, office, owner):
     slug = office.slug
     assert "auth token is missing" in _test(owner, slug, "phone")  # the demo line has none
     saved = owner.post(f"/w/{slug}/settings/connections/phone",
@@ -132,8 +132,8 @@ def test_phone_and_model_and_owner_only(lite_app, office, owner):
     assert "Works" in _test(owner, slug, "phone")
     assert "built-in" in _test(owner, slug, "model")
     assert "no calendar server is configured" in _test(owner, slug, "caldav")
-    staff = add_user(lite_app, unique("staff"), office.workspace_id, "staff")
-    web = client(lite_app)
+    staff = add_user(single_app, unique("staff"), office.workspace_id, "staff")
+    web = client(single_app)
     login(web, staff)
     assert web.get(f"/w/{slug}/settings/connections").status_code == 403
 
@@ -157,7 +157,7 @@ class _Models(BaseHTTPRequestHandler):
         return
 
 
-def test_the_language_model_endpoint_key_and_model(lite_app, office, owner, monkeypatch):
+def test_the_language_model_endpoint_key_and_model(single_app, office, owner, monkeypatch):
     monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Models)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -166,7 +166,7 @@ def test_the_language_model_endpoint_key_and_model(lite_app, office, owner, monk
         for key, model, expected in [("wrong", "small-model", "Failed (login)"),
                                      ("right-key", "big-model", "Failed (settings)"),
                                      ("right-key", "small-model", "Works")]:
-            lite_app.settings = replace(lite_app.settings, llm_url=base, llm_model=model,
+            single_app.settings = replace(single_app.settings, llm_url=base, llm_model=model,
                                         llm_key=key)
             result = _test(owner, office.slug, "model")
             assert expected in result, result

@@ -12,24 +12,24 @@ from tests.support.web import client, csrf, login, seed_demo, set_phase
 
 
 @pytest.fixture
-def office(lite_app, monkeypatch):
-    return seed_demo(lite_app, monkeypatch, Phase.III)
+def office(single_app, monkeypatch):
+    return seed_demo(single_app, monkeypatch, Phase.III)
 
 
 @pytest.fixture
-def owner(lite_app, office):
-    web = client(lite_app)
+def owner(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
     return web
 
 
-def _deal(lite_app, office, title: str = "Jones") -> DealRow:
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+def _deal(single_app, office, title: str = "Jones") -> DealRow:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         return session.scalars(select(DealRow).where(DealRow.title.contains(title))).first()
 
 
-def test_the_board_shows_stages_totals_and_moves_a_deal_through_the_gate(lite_app, office,
+def test_the_board_shows_stages_totals_and_moves_a_deal_through_the_gate(single_app, office,
                                                                          owner):
     base = f"/w/{office.slug}"
     page = owner.get(f"{base}/pipeline")
@@ -37,10 +37,10 @@ def test_the_board_shows_stages_totals_and_moves_a_deal_through_the_gate(lite_ap
     assert "Move to" in page.text and 'class="board"' in page.text and "weighted" in page.text
     svg = owner.get(f"{base}/pipeline/funnel.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
-    deal = _deal(lite_app, office)
+    deal = _deal(single_app, office)
     moved = owner.post(f"{base}/pipeline/deals/{deal.id}/move", data={"stage": "closing"})
     assert moved.status_code == 200 and "Done: Move" in moved.text, moved.text[-2000:]
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         row = session.scalars(select(ActionRow).where(ActionRow.kind == "sales.update_deal")
                               .order_by(ActionRow.id.desc())).first()
         assert row.requested_by.startswith("client:") and row.state == "done"
@@ -48,17 +48,17 @@ def test_the_board_shows_stages_totals_and_moves_a_deal_through_the_gate(lite_ap
     assert "Moved from" in detail.text and "Timeline" in detail.text
 
 
-def test_deal_changes_are_refused_when_the_duty_is_off(lite_app, office, owner):
-    set_phase(lite_app, office.workspace_id, Phase.I)
-    deal = _deal(lite_app, office)
+def test_deal_changes_are_refused_when_the_duty_is_off(single_app, office, owner):
+    set_phase(single_app, office.workspace_id, Phase.I)
+    deal = _deal(single_app, office)
     answer = owner.post(f"/w/{office.slug}/pipeline/deals/{deal.id}/note",
                         data={"note": "called them"})
     assert answer.status_code == 200 and "Not done" in answer.text
 
 
-def test_notes_next_steps_and_outcomes(lite_app, office, owner):
+def test_notes_next_steps_and_outcomes(single_app, office, owner):
     base = f"/w/{office.slug}/pipeline/deals"
-    deal = _deal(lite_app, office)
+    deal = _deal(single_app, office)
     assert "Done: Note" in owner.post(f"{base}/{deal.id}/note", data={"note": "Rang <b>"}).text
     step = owner.post(f"{base}/{deal.id}/next-step", data={"step": "Send the contract",
                                                           "due": "2026-12-01"})
@@ -75,7 +75,7 @@ CSV = (b"Name,Email,Company,Tags\n"
        b"Bob Miller,bob.miller@example.com,,\n")
 
 
-def test_a_contact_csv_is_imported_with_progress_and_a_report(lite_app, office, owner):
+def test_a_contact_csv_is_imported_with_progress_and_a_report(single_app, office, owner):
     base = f"/w/{office.slug}"
     form = owner.get(f"{base}/contacts/import")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
@@ -92,10 +92,10 @@ def test_a_contact_csv_is_imported_with_progress_and_a_report(lite_app, office, 
     assert "not-an-email" in bad.text
 
 
-def test_contacts_are_edited_merged_and_suppressed_through_the_gate(lite_app, office, owner):
+def test_contacts_are_edited_merged_and_suppressed_through_the_gate(single_app, office, owner):
     base = f"/w/{office.slug}"
     from righthand.store.tables import ContactRow
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         bob = session.scalars(select(ContactRow).where(ContactRow.display_name == "Bob Miller")
                               ).one()
     page = owner.get(f"{base}/contacts/{bob.id}")
@@ -115,7 +115,7 @@ def test_contacts_are_edited_merged_and_suppressed_through_the_gate(lite_app, of
     assert "Done: Save the segment" in segment.text
 
 
-def test_a_mailing_is_composed_previewed_tested_sent_and_followed(lite_app, office, owner):
+def test_a_mailing_is_composed_previewed_tested_sent_and_followed(single_app, office, owner):
     base = f"/w/{office.slug}"
     listing = owner.get(f"{base}/mailings")
     assert listing.status_code == 200 and "Spring newsletter" in listing.text
@@ -140,24 +140,24 @@ def test_a_mailing_is_composed_previewed_tested_sent_and_followed(lite_app, offi
     assert 'id="mailing-progress"' in progress.text
 
 
-def _mail(lite_app, office) -> None:
+def _mail(single_app, office) -> None:
     from righthand.service import demo_mail
-    demo_mail.seed(lite_app, office.workspace_id, office.slug, lite_app.clock())
+    demo_mail.seed(single_app, office.workspace_id, office.slug, single_app.clock())
 
 
-def test_the_inbox_shows_mail_takes_corrections_and_rules(lite_app, office, owner):
+def test_the_inbox_shows_mail_takes_corrections_and_rules(single_app, office, owner):
     from righthand.store.tables import MailMessage, ScreeningCorrection
-    _mail(lite_app, office)
+    _mail(single_app, office)
     base = f"/w/{office.slug}"
     page = owner.get(f"{base}/inbox")
     assert page.status_code == 200 and "Rules" in page.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         first = session.scalars(select(MailMessage).order_by(MailMessage.id)).first()
     shown = owner.get(f"{base}/inbox/messages/{first.id}")
     assert shown.status_code == 200 and 'for="msg-cat"' in shown.text
     fixed = owner.post(f"{base}/inbox/messages/{first.id}/category", data={"category": "vip"})
     assert fixed.status_code == 200 and "is now vip" in fixed.text, fixed.text[-1500:]
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         assert session.scalars(select(ScreeningCorrection)).first() is not None
     preview = owner.get(f"{base}/inbox/rules", params={"text": "treat anything from "
                                                                "example.com as urgent"})
@@ -168,14 +168,14 @@ def test_the_inbox_shows_mail_takes_corrections_and_rules(lite_app, office, owne
     assert owner.get(f"{base}/inbox", params={"category": "vip"}).status_code == 200
 
 
-def test_mail_html_is_sanitised_with_remote_images_blocked(lite_app, office, owner):
+def test_mail_html_is_sanitised_with_remote_images_blocked(single_app, office, owner):
     from righthand.duties.screening.store import record_fetched
     raw = (b"From: Eve <eve@evil.example>\r\nSubject: hi\r\nMessage-ID: <x1@evil.example>\r\n"
            b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
            b"<p onclick=\"alert(1)\">Hello</p><script>alert(2)</script>"
            b"<img src=\"https://track.example/p.gif\">\r\n")
-    with lite_app.db.unit(office.workspace_id) as session:
-        record_fetched(session, office.workspace_id, "INBOX", 1, 99, raw, lite_app.clock())
+    with single_app.db.unit(office.workspace_id) as session:
+        record_fetched(session, office.workspace_id, "INBOX", 1, 99, raw, single_app.clock())
         from righthand.store.tables import MailMessage
         row = session.scalars(select(MailMessage).where(MailMessage.uid == 99)).one()
         row.raw = raw  # as a quarantined message keeps it
@@ -188,24 +188,24 @@ def test_mail_html_is_sanitised_with_remote_images_blocked(lite_app, office, own
     assert "<script>" not in shown
 
 
-def test_supplies_stock_orders_with_a_previewed_po_and_receiving(lite_app, office, owner):
+def test_supplies_stock_orders_with_a_previewed_po_and_receiving(single_app, office, owner):
     from righthand.store.tables import ItemRow, PurchaseOrder
     base = f"/w/{office.slug}"
     page = owner.get(f"{base}/supplies")
     assert page.status_code == 200 and "Below the reorder point" in page.text
     assert "Printer paper" in page.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         paper = session.scalars(select(ItemRow).where(ItemRow.name.contains("paper"))).first()
     ordered = owner.post(f"{base}/supplies/items/{paper.id}/order", data={"quantity": "2"})
     assert "Done: Send purchase order" in ordered.text, ordered.text[-1500:]
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         po = session.scalars(select(PurchaseOrder).order_by(PurchaseOrder.id.desc())).first()
     shown = owner.get(f"{base}/supplies/orders/{po.id}")
     assert po.number in shown.text and "Record the delivery" in shown.text
     received = owner.post(f"{base}/supplies/orders/{po.id}/receive",
                           data={f"qty_{paper.id}": "1"})
     assert "Done: Receive" in received.text
-    set_phase(lite_app, office.workspace_id, Phase.I)
+    set_phase(single_app, office.workspace_id, Phase.I)
     asked = owner.post(f"{base}/supplies/items/{paper.id}/order", data={"quantity": "1"})
     assert "Waiting for the client" in asked.text, asked.text[-1500:]
     approvals = owner.get(f"{base}/approvals").text

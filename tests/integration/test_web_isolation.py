@@ -240,9 +240,9 @@ def _issue_token(app, office) -> str:
     return raw
 
 
-def test_unsafe_routes_refuse_a_session_without_the_csrf_token(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.II)
-    web = client(lite_app)
+def test_unsafe_routes_refuse_a_session_without_the_csrf_token(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.II)
+    web = client(single_app)
     login(web, office.owner)
     refused = []
     for route in _app_routes(web):
@@ -264,9 +264,9 @@ HOSTILE = '<script>alert("x")</script>'
 ATTRIBUTE = '" onmouseover="alert(1)" x="'
 
 
-def test_every_page_escapes_hostile_data(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.II)
-    with lite_app.db.unit(office.workspace_id) as session:
+def test_every_page_escapes_hostile_data(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.II)
+    with single_app.db.unit(office.workspace_id) as session:
         ws = session.get(Workspace, office.workspace_id)
         ws.client_name = f"Pat {HOSTILE}"
         ws.assistant_name = f"Jane{ATTRIBUTE}"
@@ -277,7 +277,7 @@ def test_every_page_escapes_hostile_data(lite_app, monkeypatch):
         for occurrence in session.scalars(select(tables.EventOccurrence)):
             occurrence.summary = f"{occurrence.summary} {HOSTILE}"
             occurrence.location = ATTRIBUTE
-    web = client(lite_app)
+    web = client(single_app)
     login(web, office.owner)
     token = csrf(web, office.slug)
     asked = web.post(f"/w/{office.slug}/ask",
@@ -299,8 +299,8 @@ def test_every_page_escapes_hostile_data(lite_app, monkeypatch):
     assert HOSTILE in api[0]["action"]["summary"]  # JSON carries the data as data
 
 
-def test_the_openapi_schema_documents_the_api(lite_app):
-    schema = client(lite_app).get("/api/openapi.json").json()
+def test_the_openapi_schema_documents_the_api(single_app):
+    schema = client(single_app).get("/api/openapi.json").json()
     paths = schema["paths"]
     for path, method in [("/api/ask", "post"), ("/api/agenda", "get"),
                          ("/api/approvals", "get"), ("/api/approvals/{approval_id}/approve",
@@ -312,14 +312,14 @@ def test_the_openapi_schema_documents_the_api(lite_app):
     assert not any(p.startswith("/w/") for p in paths)  # pages are not API
 
 
-def test_a_session_of_an_unknown_workspace_name_is_a_404_too(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.I)
-    web = client(lite_app, WebSettings())
+def test_a_session_of_an_unknown_workspace_name_is_a_404_too(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.I)
+    web = client(single_app, WebSettings())
     login(web, office.owner)
     assert web.get("/w/no-such-office/today").status_code == 404
     assert web.get("/api/agenda", params={"workspace": unique("none")}).status_code == 404
-    lonely = add_user(lite_app, unique("lonely"), None)
-    other = client(lite_app)
+    lonely = add_user(single_app, unique("lonely"), None)
+    other = client(single_app)
     login(other, lonely)
     assert other.get(f"/w/{office.slug}/today").status_code == 404
     assert other.get("/", follow_redirects=False).status_code == 404

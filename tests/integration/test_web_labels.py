@@ -54,10 +54,10 @@ class _Fields(HTMLParser):
         return missing
 
 
-def test_every_form_field_on_every_page_has_a_label(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.III)
-    demo_mail.seed(lite_app, office.workspace_id, office.slug, lite_app.clock())
-    web = client(lite_app)
+def test_every_form_field_on_every_page_has_a_label(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.III)
+    demo_mail.seed(single_app, office.workspace_id, office.slug, single_app.clock())
+    web = client(single_app)
     login(web, office.owner)
     token = csrf(web, office.slug)
     web.post(f"/w/{office.slug}/contacts/import", data={"csrf_token": token},
@@ -69,7 +69,7 @@ def test_every_form_field_on_every_page_has_a_label(lite_app, monkeypatch):
                 or PUBLIC.match(route.path) or "workspace" not in params \
                 or not set(params) <= {"workspace", *ID_SOURCES} or "token_id" in params:
             continue
-        values = {p: _row_id(lite_app, office.workspace_id, ID_SOURCES[p])
+        values = {p: _row_id(single_app, office.workspace_id, ID_SOURCES[p])
                   for p in params if p != "workspace"}
         if None in values.values():
             continue
@@ -85,7 +85,7 @@ def test_every_form_field_on_every_page_has_a_label(lite_app, monkeypatch):
         problems.extend(f"{url}: {m}" for m in parser.unlabelled())
     # the sign-in page too
     login_page = _Fields()
-    login_page.feed(client(lite_app).get("/login").text)
+    login_page.feed(client(single_app).get("/login").text)
     problems.extend(f"/login: {m}" for m in login_page.unlabelled())
     assert problems == [], "fields without a label:\n" + "\n".join(problems)
     assert len(checked) >= 20, checked

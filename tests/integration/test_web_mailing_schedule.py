@@ -12,12 +12,12 @@ from righthand.store.tables import ActionRow, Mailing, MailingRecipient, OutboxR
 from tests.support.web import client, csrf, login, seed_demo
 
 
-def test_a_mailing_scheduled_for_tomorrow_waits_until_then(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.III)
-    web = client(lite_app)
+def test_a_mailing_scheduled_for_tomorrow_waits_until_then(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.III)
+    web = client(single_app)
     login(web, office.owner)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         spring = session.scalars(select(Mailing).where(Mailing.status == "draft")).first()
     url = f"/w/{office.slug}/mailings/{spring.id}"
     assert 'name="send_at" type="datetime-local"' in web.get(url).text
@@ -26,7 +26,7 @@ def test_a_mailing_scheduled_for_tomorrow_waits_until_then(lite_app, monkeypatch
     sent = web.post(f"{url}/send", data={"send_at": "2026-11-27T09:00"})
     assert sent.status_code == 200, sent.text[-1500:]
     assert "at Fri 27 Nov 2026 09:00 (America/New_York)" in sent.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         action = session.scalars(select(ActionRow).where(
             ActionRow.kind == "mailings.send_campaign")).one()
     assert action.payload["not_before"] == "2026-11-27T14:00:00+00:00"
@@ -36,17 +36,17 @@ def test_a_mailing_scheduled_for_tomorrow_waits_until_then(lite_app, monkeypatch
         assert approved.status_code == 200, approved.text
     page = web.get(url).text
     assert "scheduled for" in page and "Fri 27 Nov 2026 09:00" in page
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         entry = session.scalars(select(OutboxRow).where(
             OutboxRow.action_id == action.id)).one()
     assert entry.not_before.replace(tzinfo=UTC) == datetime(2026, 11, 27, 14, tzinfo=UTC)
-    lite_app.dispatcher().run_once()
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    single_app.dispatcher().run_once()
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         assert session.scalars(select(MailingRecipient).where(
             MailingRecipient.mailing_id == spring.id)).first() is None  # nothing went out
-    lite_app.clock.now = datetime(2026, 11, 27, 14, 1, tzinfo=UTC)
-    lite_app.dispatcher().run_once()
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    single_app.clock.now = datetime(2026, 11, 27, 14, 1, tzinfo=UTC)
+    single_app.dispatcher().run_once()
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         mailing = session.get(Mailing, spring.id)
         sent_to = session.scalars(select(MailingRecipient).where(
             MailingRecipient.mailing_id == spring.id, MailingRecipient.status == "sent")).all()

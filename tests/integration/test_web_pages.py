@@ -12,13 +12,13 @@ from tests.support.web import add_user, client, csrf, login, seed_demo, set_phas
 
 
 @pytest.fixture
-def office(lite_app, monkeypatch):
-    return seed_demo(lite_app, monkeypatch, Phase.II)
+def office(single_app, monkeypatch):
+    return seed_demo(single_app, monkeypatch, Phase.II)
 
 
 @pytest.fixture
-def owner(lite_app, office):
-    web = client(lite_app)
+def owner(single_app, office):
+    web = client(single_app)
     login(web, office.owner)
     web.headers["X-CSRF-Token"] = csrf(web, office.slug)
     return web
@@ -31,7 +31,7 @@ def _email(web, text="Email Bob Miller that the inspection report is in") -> dic
     return action
 
 
-def test_today_shows_the_agenda_waiting_approvals_and_attention(lite_app, office, owner):
+def test_today_shows_the_agenda_waiting_approvals_and_attention(single_app, office, owner):
     _email(owner)
     page = owner.get(f"/w/{office.slug}/today").text
     assert "Team stand-up" in page and "Jones closing prep" in page
@@ -40,7 +40,7 @@ def test_today_shows_the_agenda_waiting_approvals_and_attention(lite_app, office
     assert "Jones closing" in page  # a deal's next step is due
 
 
-def test_ask_shows_each_action_with_its_decision(lite_app, office, owner):
+def test_ask_shows_each_action_with_its_decision(single_app, office, owner):
     base = f"/w/{office.slug}"
     htmx = {"HX-Request": "true"}
     refused = owner.post(f"{base}/ask", data={"text": "What's on my calendar today?"},
@@ -52,15 +52,15 @@ def test_ask_shows_each_action_with_its_decision(lite_app, office, owner):
     waiting = owner.post(f"{base}/ask", data={"text": "Email Bob Miller that I'm on my way"},
                          headers=htmx)
     assert "waiting for approval" in waiting.text and 'name="payload_hash"' in waiting.text
-    set_phase(lite_app, office.workspace_id, Phase.III)
+    set_phase(single_app, office.workspace_id, Phase.III)
     agenda = owner.post(f"{base}/ask", data={"text": "What's on my calendar today?"})
     assert agenda.status_code == 200 and "Team stand-up" in agenda.text
-    set_phase(lite_app, office.workspace_id, Phase.I)
+    set_phase(single_app, office.workspace_id, Phase.I)
     refused = owner.post(f"{base}/ask", data={"text": "Email Bob Miller that I'm on my way"})
     assert refused.status_code == 200 and "Phase II" in refused.text
 
 
-def test_approving_the_email_shown_sends_exactly_that(lite_app, office, owner):
+def test_approving_the_email_shown_sends_exactly_that(single_app, office, owner):
     action = _email(owner)
     page = owner.get(f"/w/{office.slug}/approvals").text
     assert "<dt>To</dt><dd>Bob Miller &lt;bob.miller@example.com&gt;</dd>" in page
@@ -73,7 +73,7 @@ def test_approving_the_email_shown_sends_exactly_that(lite_app, office, owner):
                       data={"payload_hash": approval["action"]["payload_hash"]},
                       headers={"HX-Request": "true"})
     assert done.status_code == 200 and "Approved and done" in done.text
-    sent = list((lite_app.settings.outgoing_mail_dir).rglob("*.eml"))
+    sent = list((single_app.settings.outgoing_mail_dir).rglob("*.eml"))
     assert sent and "The inspection report is in." in sent[0].read_text()
     again = owner.post(f"/api/approvals/{action['approval_id']}/approve",
                        json={"payload_hash": approval["action"]["payload_hash"]})
@@ -82,14 +82,14 @@ def test_approving_the_email_shown_sends_exactly_that(lite_app, office, owner):
     assert "History" in history and f"client:{office.owner}" in history
 
 
-def test_edit_makes_a_new_version_and_reject_records_why(lite_app, office, owner):
+def test_edit_makes_a_new_version_and_reject_records_why(single_app, office, owner):
     first = _email(owner)
     form = owner.get(f"/w/{office.slug}/approvals/{first['approval_id']}/edit")
     assert 'name="field__subject"' in form.text and 'name="field__recipients"' not in form.text
     edited = owner.post(f"/w/{office.slug}/approvals/{first['approval_id']}/edit",
                         data={"field__subject": "Inspection report attached"})
     assert "Edited and approved" in edited.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         versions = session.scalars(select(ActionRow).where(ActionRow.kind == "email.send")
                                    .order_by(ActionRow.id)).all()
         assert [v.state for v in versions] == ["superseded", "done"]
@@ -101,14 +101,14 @@ def test_edit_makes_a_new_version_and_reject_records_why(lite_app, office, owner
     rejected = owner.post(f"/api/approvals/{second['approval_id']}/reject",
                           json={"note": "not yet, I will call her"}).json()
     assert rejected["state"] == "rejected"
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         events = [e.event for e in session.scalars(select(AuditEntry))]
     assert "approval.edited" in events and "approval.rejected" in events
 
 
-def test_bulk_approves_only_what_stays_inside(lite_app, office, owner):
+def test_bulk_approves_only_what_stays_inside(single_app, office, owner):
     external = _email(owner)
-    set_phase(lite_app, office.workspace_id, Phase.I)
+    set_phase(single_app, office.workspace_id, Phase.I)
     owner.put("/api/job/duties/lists.maintain", json={"autonomy": "ask"})
     inside = owner.post("/api/ask", json={"text": "Add Sue Park, sue@example.com, to the "
                                                   "newsletter list"}).json()["actions"][0]
@@ -125,7 +125,7 @@ def test_bulk_approves_only_what_stays_inside(lite_app, office, owner):
     assert owner.get("/api/approvals").json() == []
 
 
-def test_the_job_description_is_edited_line_by_line(lite_app, office, owner):
+def test_the_job_description_is_edited_line_by_line(single_app, office, owner):
     base = f"/w/{office.slug}"
     page = owner.get(f"{base}/job").text
     assert "What changes if you move to Phase III" in page
@@ -146,13 +146,13 @@ def test_the_job_description_is_edited_line_by_line(lite_app, office, owner):
     assert bad.status_code == 400 and "quiet_hours must look like" in bad.text
     moved = owner.post(f"{base}/job/phase", data={"phase": "III"})
     assert "Now in Phase III" in moved.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         actors = {e.actor for e in session.scalars(select(AuditEntry)
                                                    .where(AuditEntry.event == "job.changed"))}
     assert f"client:{office.owner}" in actors
 
 
-def test_trust_page_figures_audit_filters_and_verification(lite_app, office, owner):
+def test_trust_page_figures_audit_filters_and_verification(single_app, office, owner):
     action = _email(owner)
     approval = owner.get(f"/api/approvals/{action['approval_id']}").json()
     owner.post(f"/api/approvals/{action['approval_id']}/approve",
@@ -171,7 +171,7 @@ def test_trust_page_figures_audit_filters_and_verification(lite_app, office, own
                for t in owner.get("/api/trust").json())
 
 
-def test_settings_profile_is_validated_and_audited(lite_app, office, owner):
+def test_settings_profile_is_validated_and_audited(single_app, office, owner):
     base = f"/w/{office.slug}"
     form = {"client_name": "Pat Lee", "assistant_name": "Jane", "address_form": "Pat",
             "timezone": "Mars/Olympus", "business_name": "Harbour & Pine Realty",
@@ -182,27 +182,27 @@ def test_settings_profile_is_validated_and_audited(lite_app, office, owner):
     saved = owner.post(f"{base}/settings/profile",
                        data={**form, "timezone": "Europe/London"})
     assert "Saved: signature, timezone, working_hours." in saved.text
-    with lite_app.db.unit(office.workspace_id, write=False) as session:
+    with single_app.db.unit(office.workspace_id, write=False) as session:
         ws = session.get(Workspace, office.workspace_id)
         assert ws.timezone == "Europe/London" and ws.profile["working_hours"] == "09:00-17:30"
         assert session.scalars(select(AuditEntry).where(
             AuditEntry.event == "profile.changed")).one().actor == f"client:{office.owner}"
-    staff = add_user(lite_app, unique("sam"), office.workspace_id, "staff")
-    other = client(lite_app)
+    staff = add_user(single_app, unique("sam"), office.workspace_id, "staff")
+    other = client(single_app)
     login(other, staff)
     refused = other.post(f"{base}/settings/profile", data=form,
                          headers={"X-CSRF-Token": csrf(other, office.slug)})
     assert refused.status_code == 403
 
 
-def test_staff_see_only_what_a_switched_on_duty_reads(lite_app, monkeypatch):
-    office = seed_demo(lite_app, monkeypatch, Phase.I)  # calendar.manage is off in Phase I
-    staff = add_user(lite_app, unique("kim"), office.workspace_id, "staff")
-    web = client(lite_app)
+def test_staff_see_only_what_a_switched_on_duty_reads(single_app, monkeypatch):
+    office = seed_demo(single_app, monkeypatch, Phase.I)  # calendar.manage is off in Phase I
+    staff = add_user(single_app, unique("kim"), office.workspace_id, "staff")
+    web = client(single_app)
     login(web, staff)
     today = web.get(f"/w/{office.slug}/today").text
     assert "Team stand-up" not in today and "assistants do not see it" in today
     assert web.get("/api/agenda").status_code == 403
-    owner = client(lite_app)
+    owner = client(single_app)
     login(owner, office.owner)
     assert "Team stand-up" in owner.get(f"/w/{office.slug}/today").text

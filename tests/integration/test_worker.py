@@ -179,9 +179,9 @@ def _deliver_through(producer: Any, consumer_huey: Any, app: App, server: SmtpSe
 
 @pytest.mark.server
 def test_sqlite_huey_carries_an_approved_email_to_a_consumer_delivered_once(
-        sqlite_url: str, tmp_path: Path, clock: FakeClock) -> None:
+        single_url: str, tmp_path: Path, clock: FakeClock) -> None:
     with SmtpServer() as server:
-        settings = make_settings(tmp_path, sqlite_url, smtp_url=server.url)
+        settings = make_settings(tmp_path, single_url, smtp_url=server.url)
         app = build(settings, clock=clock)
         try:
             ws_id, action_id = _approved_email(app)
@@ -243,18 +243,18 @@ def _catches(pid: int, signum: int) -> bool:
 
 @pytest.mark.server
 def test_worker_command_delivers_a_new_allowed_email_within_seconds_and_stops_on_sigterm(
-        sqlite_url: str, tmp_path: Path) -> None:
+        single_url: str, tmp_path: Path) -> None:
     # The worker runs on the real clock: propose at 10:00 New York yesterday, outside quiet
     # hours and already due.
     yesterday = datetime.now(UTC) - timedelta(days=1)
-    app = build(make_settings(tmp_path, sqlite_url),
+    app = build(make_settings(tmp_path, single_url),
                 clock=FakeClock(yesterday.replace(hour=15, minute=0, second=0, microsecond=0)))
     try:
         ws_id = new_workspace(app, Phase.III)
         [address] = add_contacts(app, ws_id, 1)
         home = tmp_path / "home"
         with SmtpServer() as server:
-            cli = CliEnv(sqlite_url, home, workspace_slug(app, ws_id), server.url)
+            cli = CliEnv(single_url, home, workspace_slug(app, ws_id), server.url)
             worker = cli.start("worker", "--threads", "1")
             try:
                 # Huey's consumer is up once it handles SIGTERM itself.

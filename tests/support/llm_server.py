@@ -4,6 +4,8 @@ code under test is the real one, over real HTTP).
 
 Each POST takes the next entry of ``script``: a fixture file name (its JSON is the response
 body), or ``"status:500"`` for an HTTP error. Every request body is kept in ``requests``.
+``while_answering``, when set, runs before each answer (tests look at the world while the
+client waits for the model).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +31,7 @@ class RecordedModel:
         self.paths: list[str] = []
         self.headers: list[dict[str, str]] = []
         self.url = ""
+        self.while_answering: Callable[[], None] | None = None
 
     def play(self, *names: str) -> None:
         """Answer the next requests with these fixtures, in order."""
@@ -50,6 +53,8 @@ def _handler(state: RecordedModel) -> type[BaseHTTPRequestHandler]:
             state.requests.append(json.loads(self.rfile.read(length) or b"{}"))
             state.paths.append(self.path)
             state.headers.append(dict(self.headers.items()))
+            if state.while_answering is not None:
+                state.while_answering()
             entry = state.script.pop(0) if state.script else "status:503"
             if entry.startswith("status:"):
                 body, status = b'{"error": {"message": "unavailable"}}', int(entry[7:])

@@ -98,12 +98,22 @@ class DeliveryHook(Protocol):
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """A job the worker runs on a schedule for every workspace where its duty is on."""
+    """A job the worker runs on a schedule for every workspace where its duty is on.
+
+    ``run`` gets ``context`` (``app``, ``workspace_id``, ``session``: the run's write unit).
+    ``prepare``, when given, is work done *before* that unit, with no transaction open --
+    network calls such as the optional language model, so no write lock is held while they
+    wait. It gets the same context without ``session`` (it opens units of its own) and its
+    result reaches ``run`` as ``context["prepared"]`` (None when it failed with a
+    RighthandError: the run then goes on offline). It runs before the duty's setting is read
+    in the unit, so it checks for itself whether there is work. Both share the run's one
+    model call (:func:`righthand.service.language_model.proactive`)."""
 
     name: str
     duty: str
     minutes: int  # period
     run: Callable[[Any], None]
+    prepare: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)

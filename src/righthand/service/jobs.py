@@ -10,6 +10,10 @@ run is claimed in ``job_runs`` first (:mod:`righthand.service.job_runs`). On Red
 periodic task *fans out* -- it enqueues one task per due workspace, so the work spreads over
 every worker -- and a catch-up task each minute offers again whatever a dead worker dropped.
 On the embedded SqliteHuey the periodic task runs the workspaces itself, as one machine would.
+
+A run happens in the workspace's write unit; a job's ``prepare`` (network calls such as the
+optional language model) runs just before it with no transaction open, so no write lock waits
+on the network. A proactive run, prepare included, may call the model once.
 """
 
 from __future__ import annotations
@@ -76,13 +80,15 @@ def every(minutes: int) -> Callable[[datetime], bool]:
 @dataclass(frozen=True)
 class Schedule:
     """A periodic job as the worker runs it: per workspace (where ``duty`` is on, or every
-    workspace when it is None), in the workspace's transaction unless ``own_units``."""
+    workspace when it is None), in the workspace's transaction unless ``own_units``; its
+    ``prepare`` (if any) first, with no transaction open (see PeriodicJob)."""
 
     name: str
     minutes: int
     run: Callable[[dict[str, Any]], Any]
     duty: str | None = None
     own_units: bool = False  # the body opens its own units (network I/O outside transactions)
+    prepare: Callable[[dict[str, Any]], Any] | None = None
 
 
 def _sync_one(context: dict[str, Any]) -> None:
@@ -94,7 +100,7 @@ def _sync_one(context: dict[str, Any]) -> None:
 
 def schedules(app: App) -> dict[str, Schedule]:
     """Every per-workspace periodic job: the duties' and calendar sync (when configured)."""
-    found = {job.name: Schedule(job.name, job.minutes, job.run, job.duty)
+    found = {job.name: Schedule(job.name, job.minutes, job.run, job.duty, prepare=job.prepare)
              for job in app.registry.jobs}
     if app.settings.caldav_url:
         found[CALENDAR_SYNC] = Schedule(CALENDAR_SYNC, 15, _sync_one, None, own_units=True)
@@ -116,6 +122,23 @@ def expire_approvals(app: App) -> int:
     return total
 
 
+def _prepare(prepare: Callable[[dict[str, Any]], Any] | None, name: str,
+             context: dict[str, Any]) -> Any:
+    """What a job's ``prepare`` made, with no transaction open: None when it has none, or when
+    it failed (told in the log; the run then goes on offline). Call inside the run's
+    :func:`language_model.proactive`, so that prepare and run share its one model call."""
+    if prepare is None:
+        return None
+    try:
+        return prepare(context)
+    except DatabaseUnavailable:
+        raise
+    except RighthandError as exc:
+        log.warning("job %s for workspace %s, preparing: %s", name, context["workspace_id"],
+                    exc.one_line())
+        return None
+
+
 def run_duty_job(app: App, name: str) -> int:
     """Run periodic job ``name`` now for every workspace whose job description has its duty on
     (a manual run: no period is claimed, so the scheduled run still happens)."""
@@ -124,11 +147,13 @@ def run_duty_job(app: App, name: str) -> int:
     with app.db.unit(None, write=False) as session:
         rows = list(session.scalars(select(Workspace)))
     for ws in rows:
-        with app.db.unit(ws.id) as session:
-            if workspaces.job_description(session, ws).setting(job.duty).enabled:
-                with language_model.proactive():  # at most one model call per run
-                    job.run({"app": app, "workspace_id": ws.id, "session": session})
-                ran += 1
+        context: dict[str, Any] = {"app": app, "workspace_id": ws.id}
+        with language_model.proactive():  # at most one model call per run, prepare included
+            prepared = _prepare(job.prepare, name, context)
+            with app.db.unit(ws.id) as session:
+                if workspaces.job_description(session, ws).setting(job.duty).enabled:
+                    job.run({**context, "session": session, "prepared": prepared})
+                    ran += 1
     return ran
 
 
@@ -175,14 +200,16 @@ def run_claimed(app: App, name: str, workspace_id: int, period: datetime) -> boo
                     _health(session, workspace_id, connector, failure, app.clock())
                 job_runs.finish(session, name, workspace_id, period, owner, app.clock())
             return True
-        with app.db.unit(workspace_id) as session:
-            ws = session.get(Workspace, workspace_id)
-            if ws is not None and (schedule.duty is None or workspaces.job_description(
-                    session, ws).setting(schedule.duty).enabled):
-                with language_model.proactive():
-                    schedule.run({**context, "session": session})
-            if not job_runs.finish(session, name, workspace_id, period, owner, app.clock()):
-                raise RetryLater(f"job {name} for workspace {workspace_id} was taken over")
+        with language_model.proactive():  # one model call per run, prepare included
+            # Network work first, with no transaction open (no write lock held meanwhile).
+            prepared = _prepare(schedule.prepare, name, context)
+            with app.db.unit(workspace_id) as session:
+                ws = session.get(Workspace, workspace_id)
+                if ws is not None and (schedule.duty is None or workspaces.job_description(
+                        session, ws).setting(schedule.duty).enabled):
+                    schedule.run({**context, "session": session, "prepared": prepared})
+                if not job_runs.finish(session, name, workspace_id, period, owner, app.clock()):
+                    raise RetryLater(f"job {name} for workspace {workspace_id} was taken over")
         return True
     except DatabaseUnavailable:
         _release_quietly(app, name, workspace_id, period, owner)

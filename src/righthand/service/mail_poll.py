@@ -9,6 +9,9 @@
   their new location and are *not* screened again, the rest are fetched as new.
 * **Screened exactly once.** ``duties.screening.store.screen_one`` claims a message and the
   executor records its actions (outbox or approvals) in one transaction per message.
+* **No transaction open while the model answers.** A reply draft's body from the optional
+  language model is asked for before that transaction (a read decides whether a draft is
+  wanted); the model keeps its token budget in short units of its own.
 * Reading changes nothing in the mailbox (``BODY.PEEK``); filing goes through the outbox and
   the dispatcher like every other action.
 """
@@ -26,6 +29,8 @@ from sqlalchemy import select
 from righthand.connectors import mailbox
 from righthand.connectors.ports import MailboxReader, MailboxReadSession
 from righthand.duties.screening import store as screening
+from righthand.duties.screening.actions import Office, model_reply
+from righthand.duties.screening.screen import Context
 from righthand.errors import DatabaseUnavailable, NotDelegated, RetryLater, RighthandError
 from righthand.policy.access import ReadRefusal, check_read
 from righthand.service import (
@@ -206,6 +211,21 @@ def _relocate(session: Any, live: MailboxReadSession, folder: str, uidvalidity: 
     session.flush()
 
 
+def _model_reply(app: App, workspace_id: int, message_row_id: int, ctx: Context,
+                 office: Office, model: language_model.OwnUnitsModel | None) -> str | None:
+    """The model's reply body for a message that screening will answer with a draft, asked
+    with no transaction open (so the model's seconds hold no write lock); None for the
+    template. The screening unit checks it again; a run killed before that unit commits asks
+    again next time (the message is still unscreened), and the budget counts both."""
+    if model is None:
+        return None
+    with app.db.unit(workspace_id, write=False) as session:
+        facts = screening.reply_wanted(session, message_row_id, ctx, office)
+    if facts is None:
+        return None
+    return model_reply(model, facts, office)
+
+
 def screen_pending(app: App, workspace_id: int, report: PollReport | None = None,
                    dispatch: bool = True, pause: float = 0.0) -> PollReport:
     """Screen every stored, unscreened message: one transaction per message."""
@@ -224,11 +244,13 @@ def screen_pending(app: App, workspace_id: int, report: PollReport | None = None
         ws = session.get(Workspace, workspace_id)
         assert ws is not None
         job = workspaces.job_description(session, ws)
+    model = language_model.with_own_units(app, workspace_id)
     for message_row_id in ids:
+        reply = _model_reply(app, workspace_id, message_row_id, ctx, office, model)
         now = app.clock()
         with app.db.unit(workspace_id) as session:
-            model = language_model.for_workspace(app, session, workspace_id)
-            done = screening.screen_one(session, message_row_id, ctx, office, now, model)
+            done = screening.screen_one(session, message_row_id, ctx, office, now,
+                                        reply_body=reply)
             if done is None:
                 continue
             row, actions = done

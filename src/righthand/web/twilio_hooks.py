@@ -72,13 +72,18 @@ async def carrier_request(request: Request, slug: str, step: str, steps: Collect
                                            str | None]) -> Response:
     """Read one signed, form-encoded carrier webhook and answer with ``handle``'s TwiML:
     404 for an unknown step, 413 for an oversized body, 403 when the signature is refused,
-    204 when there is nothing to say."""
+    204 when there is nothing to say. Like bytes that are not UTF-8, a NUL character (which
+    no carrier sends, and PostgreSQL cannot store) reads as U+FFFD, so its signature fails."""
     if step not in steps:
         return PlainTextResponse("not found", 404)
     body = await request.body()
     if len(body) > _MAX_BODY:
         return PlainTextResponse("too large", 413)
-    params = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    text = body.decode("utf-8", "replace")
+    params = dict(parse_qsl(text, keep_blank_values=True))
+    if "\x00" in text or "%00" in text:
+        params = {k.replace("\x00", "\ufffd"): v.replace("\x00", "\ufffd")
+                  for k, v in params.items()}
     try:
         twiml = await run_in_threadpool(handle, slug, step, str(request.url), params,
                                         request.headers.get("X-Twilio-Signature"))

@@ -13,6 +13,7 @@ plugin = DutyPlugin(
             Route("reminders.set", "briefing.manage", lazy(f"{_P}.handlers:set_reminder"))),
     effects={"reminders.create": LazyEffect(f"{_P}.reminders:CreateReminderEffect"),
              "reminders.update": LazyEffect(f"{_P}.reminders:UpdateReminderEffect")},
-    jobs=(PeriodicJob("briefing.daily", BRIEFING_MANAGE.id, 5, lazy(f"{_P}.jobs:_daily_job")),
+    jobs=(PeriodicJob("briefing.daily", BRIEFING_MANAGE.id, 5, lazy(f"{_P}.jobs:_daily_job"),
+                      prepare=lazy(f"{_P}.jobs:_prepare_daily")),
           PeriodicJob("briefing.nudges", BRIEFING_MANAGE.id, 30,
                       lazy(f"{_P}.jobs:_nudge_job"))))

@@ -38,11 +38,15 @@ class Briefing:
     kind: str = "daily"  # daily weekly
     empty_note: str = "Nothing needs you today."
     footer: list[str] = field(default_factory=list)
+    #: the optional model's checked "In short" paragraph (duties/briefing/summary.py)
+    summary: str | None = None
 
     @property
     def text(self) -> str:
         """The plain-text rendering."""
         parts = [self.greeting]
+        if self.summary:
+            parts.append(f"In short: {self.summary}")
         if not self.sections:
             parts.append(self.empty_note)
         for section in self.sections:
@@ -57,6 +61,8 @@ class Briefing:
     def html(self) -> str:
         """The HTML rendering, pictures inline."""
         body = [f"<p>{escape(self.greeting)}</p>"]
+        if self.summary:
+            body.append(f"<p><strong>In short:</strong> {escape(self.summary)}</p>")
         if not self.sections:
             body.append(f"<p>{escape(self.empty_note)}</p>")
         for section in self.sections:

@@ -20,6 +20,7 @@ def briefing_today(request: Request) -> Reply:
         return Reply("I can't find your workspace.")
     job = workspaces.job_description(request.session, row)
     briefing = jobs.build(request.session, request.workspace, request.now, job,
-                          jobs.installed_catalog(), review=bool(request.slots.get("weekly")))
+                          jobs.installed_catalog(), review=bool(request.slots.get("weekly")),
+                          model=request.model)
     return Reply(briefing.text.rstrip(), data={"subject": briefing.subject,
                                                "sections": [s.key for s in briefing.sections]})

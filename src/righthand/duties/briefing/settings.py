@@ -110,6 +110,14 @@ def recipient(ws: Workspace, settings: BriefingSettings) -> str | None:
     return settings.email_to or (ws.profile or {}).get("email") or None
 
 
+def taken(session: Session, today: date, weekly: bool = False) -> bool:
+    """Whether today's (or this week's) briefing is already taken: a read, for work done
+    ahead of the claim (only :func:`claim` decides who sends)."""
+    row = _row(session)
+    last = None if row is None else row.last_weekly_on if weekly else row.last_daily_on
+    return last is not None and last >= today
+
+
 def claim(session: Session, workspace_id: int, today: date, weekly: bool = False) -> bool:
     """Take today's (or this week's) briefing; False when it was already taken."""
     if _row(session) is None:

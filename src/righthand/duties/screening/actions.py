@@ -60,9 +60,10 @@ def keyword(name: str) -> str:
 
 
 def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
-         model: TextModel | None = None) -> list[Action]:
+         model: TextModel | None = None, reply_body: str | None = None) -> list[Action]:
     """The actions screening proposes for one message (proactive: the assistant's initiative);
-    with a model, the reply body is the model's when it passes the checks."""
+    the reply draft's body is ``reply_body`` (a model's answer asked for beforehand, see
+    :func:`model_reply`) or else ``model``'s, when it passes the checks; else the template."""
     found = [file_action(verdict, facts, ref, office)]
     phone = verdict.forward_phone and verdict.category != "phishing"
     if phone and office.client_phone:
@@ -70,12 +71,33 @@ def plan(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
     by_mail = verdict.forward or (phone and not office.client_phone)  # no phone: by email
     if by_mail and office.client_address and verdict.category != "phishing":
         found.append(_forward(verdict, facts, ref, office))
+    if drafts_reply(verdict, facts, office):
+        found.append(_draft(verdict, facts, ref, office, model, reply_body))
+    return found
+
+
+def drafts_reply(verdict: Verdict, facts: MailFacts, office: Office) -> bool:
+    """Does :func:`plan` propose a reply draft for this message?"""
     replying = verdict.category in {"needs_reply", "scheduling_request"} or (
         verdict.category == "vip" and asks_something(facts))
-    if replying and verdict.contact_id is not None and not verdict.hide \
-            and facts.from_address and facts.from_address not in {office.client_address}:
-        found.append(_draft(verdict, facts, ref, office, model))
-    return found
+    return bool(replying and verdict.contact_id is not None and not verdict.hide
+                and facts.from_address and facts.from_address not in {office.client_address})
+
+
+def _signature(office: Office) -> tuple[str, str]:
+    """(signature, the client's own profile text a reply may repeat)."""
+    sign = office.signature or f"{office.assistant_name}\nAssistant to {office.client_name}"
+    profile = " ".join(str(x) for x in (office.client_address, office.client_phone, sign) if x)
+    return sign, profile
+
+
+def model_reply(model: TextModel | None, facts: MailFacts, office: Office) -> str | None:
+    """The model's checked reply body for a message :func:`plan` will draft a reply to (or
+    None): asked for before the screening transaction, so no write lock is held while the
+    model answers, then handed to :func:`plan` as ``reply_body``."""
+    sign, profile = _signature(office)
+    return reply_model.body(model, facts, office.client_name, office.assistant_name, sign,
+                            profile)
 
 
 def file_action(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
@@ -133,7 +155,7 @@ def _text(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office) -
 
 
 def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
-           model: TextModel | None = None) -> Action:
+           model: TextModel | None = None, reply_body: str | None = None) -> Action:
     first = (facts.from_name.split() or ["there"])[0].strip(",")
     client_first = office.client_name.split()[0]
     if verdict.category == "scheduling_request":
@@ -141,11 +163,11 @@ def _draft(verdict: Verdict, facts: MailFacts, ref: MessageRef, office: Office,
                   f"with {client_first} and come back to you with a time that works.")
     else:
         middle = f"{client_first} has your message and will get back to you shortly."
-    sign = office.signature or f"{office.assistant_name}\nAssistant to {office.client_name}"
+    sign, profile = _signature(office)
     body = f"Hi {first},\n\nThank you for your email. {middle}\n\nBest regards,\n{sign}\n"
-    profile = " ".join(str(x) for x in (office.client_address, office.client_phone, sign) if x)
-    body = reply_model.body(model, facts, office.client_name, office.assistant_name, sign,
-                            profile) or body
+    drafted = reply_model.checked(reply_body, facts, profile) if reply_body is not None \
+        else model_reply(model, facts, office)  # a body asked for beforehand is checked again
+    body = drafted or body
     subject = facts.subject if facts.subject.lower().startswith("re:") else \
         f"Re: {facts.subject}"
     headers: dict[str, str] = {}

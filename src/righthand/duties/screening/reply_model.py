@@ -10,23 +10,12 @@ from the model: the draft stays an Action that meets the gate.
 
 from __future__ import annotations
 
-import re
-
+from righthand.domain import model_text
 from righthand.duties.plugin import TextModel
 from righthand.duties.screening.parse import MailFacts
 from righthand.errors import RighthandError
 
 MAX_CHARS = 2000
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')]+|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\."
-                  r"(?:com|net|org|io|example|info|biz|co|app|dev|xyz|ly)\b(?:/[^\s<>\"')]*)?",
-                  re.I)
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>|```|\[[^\]]*\]\([^)]*\)")
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
 
 
 def _known(facts: MailFacts, profile: str) -> str:
@@ -37,28 +26,15 @@ def _known(facts: MailFacts, profile: str) -> str:
 
 def problems(text: str, facts: MailFacts, profile: str) -> list[str]:
     """Why a model's reply body cannot be used (empty when it can)."""
-    found: list[str] = []
-    if not text.strip():
-        found.append("empty")
-    if len(text) > MAX_CHARS:
-        found.append(f"longer than {MAX_CHARS} characters")
-    if _MARKUP.search(text):
-        found.append("not plain text")
-    known = _known(facts, profile).lower()
-    addresses = {a.lower() for a in _EMAIL.findall(text)}
-    for address in sorted(addresses - {a.lower() for a in _EMAIL.findall(known)}):
-        found.append(f"new address {address}")
-    bare = _EMAIL.sub(" ", text)
-    for link in _URL.findall(bare):
-        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", link.lower()).split("/")[0]
-        if host not in known:
-            found.append(f"new link {link}")
-    known_digits = _digits(known)
-    for phone in _PHONE.findall(text):
-        digits = _digits(phone)
-        if len(digits) >= 7 and digits not in known_digits:
-            found.append(f"new phone number {phone.strip()}")
-    return found
+    return model_text.problems(text, _known(facts, profile), max_chars=MAX_CHARS)
+
+
+def checked(text: str | None, facts: MailFacts, profile: str) -> str | None:
+    """``text`` stripped and ending in a newline when it passes the checks, else None."""
+    if text is None:
+        return None
+    text = text.strip()
+    return None if problems(text, facts, profile) else text + "\n"
 
 
 def body(model: TextModel | None, facts: MailFacts, client_name: str, assistant_name: str,
@@ -78,7 +54,4 @@ def body(model: TextModel | None, facts: MailFacts, client_name: str, assistant_
         text = model.ask(instructions, data, max_tokens=600)
     except RighthandError:
         return None
-    text = text.strip()
-    if problems(text, facts, profile):
-        return None
-    return text + "\n"
+    return checked(text, facts, profile)

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from righthand.domain.actions import Action
 from righthand.duties.plugin import TextModel
 from righthand.duties.screening import parse as parsing
-from righthand.duties.screening.actions import INBOX_CATEGORIES, MessageRef, Office, plan
+from righthand.duties.screening.actions import (
+    INBOX_CATEGORIES,
+    MessageRef,
+    Office,
+    drafts_reply,
+    plan,
+)
 from righthand.duties.screening.learning import correct, load_model
 from righthand.duties.screening.rules import Rule
 from righthand.duties.screening.screen import Context, KnownSender, screen
@@ -158,10 +164,24 @@ def pending_ids(session: Session, limit: int = 500) -> list[int]:
                                 .order_by(MailMessage.id).limit(limit)))
 
 
+def reply_wanted(session: Session, message_row_id: int, ctx: Context,
+                 office_: Office) -> parsing.MailFacts | None:
+    """Only reading: the facts of a stored, not yet screened message that screening will
+    answer with a reply draft (else None), so a caller can ask the model for its body before
+    opening the transaction of :func:`screen_one` (no write lock held while the model
+    answers). The verdict is worked out again there, from the same facts and context."""
+    row = session.get(MailMessage, message_row_id)
+    if row is None or row.state != "new":
+        return None
+    facts = parsing.MailFacts.from_json(row.facts)
+    return facts if drafts_reply(screen(facts, ctx), facts, office_) else None
+
+
 def screen_one(session: Session, message_row_id: int, ctx: Context, office_: Office,
-               now: datetime, model: TextModel | None = None
+               now: datetime, model: TextModel | None = None, reply_body: str | None = None
                ) -> tuple[MailMessage, list[Action]] | None:
-    """Claim and screen one stored message; None when another run already did."""
+    """Claim and screen one stored message; None when another run already did. A reply
+    draft's body is ``reply_body`` (asked for beforehand, checked again) or ``model``'s."""
     won = session.execute(update(MailMessage).where(
         MailMessage.id == message_row_id, MailMessage.state == "new")
         .values(state="screened", screened_at=now).execution_options(synchronize_session=False))
@@ -175,4 +195,4 @@ def screen_one(session: Session, message_row_id: int, ctx: Context, office_: Off
     verdict = screen(facts, ctx)
     row.category, row.priority, row.reasons = verdict.category, verdict.priority, \
         verdict.to_json()
-    return row, plan(verdict, facts, ref_of(row), office_, model)
+    return row, plan(verdict, facts, ref_of(row), office_, model, reply_body)
