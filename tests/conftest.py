@@ -29,7 +29,7 @@ from righthand.service import workspaces
 from righthand.store.db import make_engine, migrate
 from righthand.store.tables import Workspace
 from tests.support.clock import FakeClock
-from tests.support.servers import POSTGRES_URL, need
+from tests.support.servers import POSTGRES_URL, need, postgres_reachable
 
 _counter = itertools.count(1)
 
@@ -69,21 +69,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _postgres_available() -> bool:
-    try:
-        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str | None]:
     """A fresh, migrated PostgreSQL database for this test session (None when unreachable)."""
-    if not _postgres_available():
+    if not postgres_reachable():
         yield None
         return
     name = f"righthand_test_{uuid.uuid4().hex[:10]}"
@@ -128,7 +117,7 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def postgres_template() -> Iterator[str]:
     """A migrated PostgreSQL database to clone for each test of the PostgreSQL pass (one per
     test process); yields its name."""
-    need(_postgres_available(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    need(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
     name = f"righthand_tmpl_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -385,9 +385,9 @@ def test_database_restarting_under_load_loses_and_doubles_nothing(tmp_path: Path
 
 
 def _postgres_reachable() -> bool:
-    from tests.conftest import _postgres_available
+    from tests.support.servers import postgres_reachable
 
-    return _postgres_available()
+    return postgres_reachable()
 
 
 # -- the disk full when writing ------------------------------------------------------------------

@@ -182,6 +182,23 @@ def test_unreadable_messages_are_quarantined_and_the_rest_screened(single_app: A
     assert all(r.raw for r in held)
 
 
+def test_nul_characters_in_mail_are_screened_on_every_database(app: App, tmp_path) -> None:
+    """PostgreSQL cannot store a NUL character in text or JSON: a message carrying some (in its
+    subject, its sender's name, its body) is still stored and screened, never stuck."""
+    ws, root = _office(app, tmp_path)
+    raw = (b"From: \"Sam\x00 Ortiz\" <sam@example.com>\r\nTo: pat@example.com\r\n"
+           b"Subject: Lease\x00 renewal\r\nDate: Thu, 26 Nov 2026 09:00:00 -0500\r\n"
+           b"Message-ID: <nul-1@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           b"\r\nCould you\x00 send the renewal\x00 papers?\r\n")
+    (root / "new" / "nul.eml:2,").write_bytes(raw)
+    report = mail_poll.poll(app, ws)
+    assert report.stored == {"new": 1} and report.screened == 1
+    [row] = rows(app, ws)
+    assert row.state == "screened" and "\x00" not in (row.subject or "")
+    assert row.subject == "Lease\ufffd renewal"
+    assert "\x00" not in json.dumps(row.facts) and "renewal" in json.dumps(row.facts)
+
+
 def test_untrusted_text_cannot_add_recipients_or_actions(app: App, tmp_path: Path) -> None:
     ws, root = _office(app, tmp_path, Phase.III)  # the most autonomous preset
     with app.db.unit(ws) as session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 
 import pytest
 
@@ -45,3 +46,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def postgres_reachable(url: str = POSTGRES_URL) -> bool:
+    """True when PostgreSQL answers at ``url``."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":  # `python -m tests.support.servers postgres`: exit 0 when reachable
+    if sys.argv[1:] != ["postgres"]:
+        sys.exit("usage: python -m tests.support.servers postgres")
+    sys.exit(0 if postgres_reachable() else 1)

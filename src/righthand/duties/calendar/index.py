@@ -194,7 +194,6 @@ def between(session: Session, start: datetime, end: datetime, zone: str,
             me: frozenset[str] | None = None,
             calendar_ids: Sequence[int] | None = None) -> list[Occurrence]:
     """Every occurrence overlapping [start, end), earliest first (all-day ones first)."""
-    me = client_addresses(session) if me is None else me
     calendars = {c.id: c for c in session.scalars(select(CalendarRow))}
     stale = session.scalars(select(EventRow).where(
         EventRow.recurring.is_(True), EventRow.sync_state != "deleted",
@@ -218,11 +217,13 @@ def between(session: Session, start: datetime, end: datetime, zone: str,
                                     occ.starts_at, occ.ends_at, occ.all_day, occ.summary,
                                     occ.location, occ.status, occ.transparent, occ.declined,
                                     cal.busy, occ.recurrence_id))
+    if stale and me is None:  # whose PARTSTAT is the client's: only needed to expand
+        me = client_addresses(session)
     for row in stale:
         owner = calendars.get(row.calendar_id)
         if owner is None or not row.ical:
             continue
-        for i in instances(row.ical, start, end, ZoneInfo(zone), me):
+        for i in instances(row.ical, start, end, ZoneInfo(zone), me or frozenset()):
             found.append(_from_instance(row, owner, i))
     if calendar_ids is not None:
         found = [o for o in found if o.calendar_id in set(calendar_ids)]

@@ -181,8 +181,17 @@ def _walk(msg: Message) -> tuple[str, str, list[Attachment], bool]:
     return "\n".join(plain), "\n".join(html), attachments, calendar
 
 
+def _no_nul(text: str) -> str:
+    """NUL characters as U+FFFD: mail may carry them, PostgreSQL stores none in text or JSON."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def _text_of(part: Message) -> str:
     """A text part as str, whatever its charset claims (falls back to detection)."""
+    return _no_nul(_decoded_text(part))
+
+
+def _decoded_text(part: Message) -> str:
     if isinstance(part, EmailMessage):
         try:
             content = part.get_content()
@@ -215,7 +224,7 @@ def _table(msg: Message) -> dict[str, list[str]]:
     """Raw header values by lower-case name, in order."""
     table: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
-        table.setdefault(name.lower(), []).append(_unescape(str(value)))
+        table.setdefault(name.lower(), []).append(_no_nul(_unescape(str(value))))
     return table
 
 
@@ -238,11 +247,11 @@ def _header(table: dict[str, list[str]], name: str) -> str:
 
 def _decode_words(text: str) -> str:
     if "=?" not in text:
-        return text
+        return _no_nul(text)
     try:
-        return str(make_header(decode_header(text)))
+        return _no_nul(str(make_header(decode_header(text))))
     except Exception:
-        return text
+        return _no_nul(text)
 
 
 def _clean(text: str) -> str:
