@@ -245,3 +245,30 @@ def test_password_change_signs_out_other_browsers(single_app, office):
     with single_app.db.unit(None, write=False) as session:
         user = session.scalars(select(User).where(User.username == office.owner)).one()
         assert user.password_hash.startswith("$argon2id$")
+
+
+def test_the_busiest_reads_still_record_use_of_the_session_and_the_token(single_app, office,
+                                                                         clock):
+    """The Today page and GET /api/agenda run on the event loop; the use they record (sliding
+    the session's expiry, a token's last use) is written off it, at most every few minutes."""
+    web = client(single_app)
+    login(web, office.owner)
+    raw = web.post(f"/w/{office.slug}/settings/tokens",
+                   data={"csrf_token": csrf(web, office.slug), "name": "feed",
+                         "scopes": ["read"]}).text.split('<code class="secret">')[1].split("<")[0]
+    api = client(single_app)
+    assert api.get("/api/agenda", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+
+    def seen() -> tuple[object, object]:
+        with single_app.db.unit(None, write=False) as session:
+            return (session.scalar(select(WebSession.last_seen_at)
+                                   .order_by(WebSession.id.desc())),
+                    session.scalar(select(ApiToken.last_used_at)
+                                   .where(ApiToken.name == "feed")))
+
+    first_session, first_token = seen()
+    assert first_token == clock()
+    clock.advance(minutes=10)
+    assert web.get(f"/w/{office.slug}/today").status_code == 200
+    assert api.get("/api/agenda", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert seen() == (clock(), clock()) != (first_session, first_token)

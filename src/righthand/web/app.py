@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 # Page and API modules, each exposing ``router`` (and optionally ``NAV``), in mount order.
 AREAS: tuple[str, ...] = (
+    "righthand.web.api.routes",
     "righthand.web.routes.login",
     "righthand.web.routes.today",
     "righthand.web.routes.ask",
@@ -56,7 +57,6 @@ AREAS: tuple[str, ...] = (
     "righthand.web.routes.mailings",
     "righthand.web.routes.inbox",
     "righthand.web.routes.supplies",
-    "righthand.web.api.routes",
 )
 
 # Pages rendered by render() carry this policy: no inline script or style, no remote images

@@ -223,16 +223,26 @@ def _context(request: Request, slug: str | None, *, pages: bool) -> Context:
 
 
 @contextmanager
-def reading(request: Request, slug: str | None, *, pages: bool) -> Iterator[tuple[Context,
-                                                                                 Session]]:
+def reading(request: Request, slug: str | None, *, pages: bool,
+            touch: bool = True) -> Iterator[tuple[Context, Session]]:
     """For the busiest pages: authenticate, find the membership and read the workspace's data
     in one read-only unit (one connection, one transaction), scoped to the workspace once the
-    membership is proven."""
+    membership is proven. ``touch=False`` leaves recording the session's use to the caller
+    (an ``async`` page awaits :func:`touched`: that rare write may wait for SQLite's lock, and
+    must not hold up the event loop)."""
     with get_app(request).db.unit(None, write=False) as session:
         ctx = _context_in(session, request, slug, pages)
         session.info[WORKSPACE_KEY] = ctx.workspace_id
         yield ctx, session
-    _touch(request)
+    if touch:
+        _touch(request)
+
+
+async def touched(request: Request) -> None:
+    """Record the use of the session or token off the event loop, when it is due (every few
+    minutes): the async counterpart of what :func:`reading` does after its unit."""
+    if getattr(request.state, "needs_touch", False):
+        await run_in_threadpool(_touch, request)
 
 
 def page_context(request: Request, workspace: str) -> Context:

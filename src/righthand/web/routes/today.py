@@ -12,7 +12,7 @@ from sqlalchemy import select
 from righthand.service import workspaces
 from righthand.store.tables import CallRow
 from righthand.web import operations, queries
-from righthand.web.auth import PageContext, get_app, reading
+from righthand.web.auth import PageContext, get_app, reading, touched
 from righthand.web.render import is_htmx, render
 from righthand.web.routing import page_router
 
@@ -27,14 +27,16 @@ def workspace_home(ctx: PageContext) -> RedirectResponse:
 
 
 @router.get("/today", response_class=HTMLResponse)
-def today(request: Request, workspace: str) -> HTMLResponse:
+async def today(request: Request, workspace: str) -> HTMLResponse:
     """The briefing for today (first version: agenda, approvals waiting, attention).
 
-    The busiest page: sign-in check and every read share one read-only transaction.
+    The busiest page: sign-in check and every read share one read-only transaction, run on
+    the event loop (a few milliseconds of indexed reads: cheaper than a hop through the
+    thread pool, which doubled its CPU per request).
     """
     app = get_app(request)
     now = app.clock()
-    with reading(request, workspace, pages=True) as (ctx, session):
+    with reading(request, workspace, pages=True, touch=False) as (ctx, session):
         day = now.astimezone(ZoneInfo(ctx.timezone)).date()
         refusal = {scope: operations.readable(session, app, ctx, scope)
                    for scope in ("calendar", "supplies", "deals")} if not ctx.is_owner \
@@ -44,6 +46,7 @@ def today(request: Request, workspace: str) -> HTMLResponse:
         waiting, count = queries.waiting(session, now, limit=5)
         attention = queries.attention(session, now, day, ctx.url(),
                                       {k: v is None for k, v in refusal.items()})
+    await touched(request)
     view = queries.Today(day=day, agenda=events, agenda_refusal=refusal["calendar"],
                          waiting=waiting, waiting_count=count, attention=attention)
     return render(request, "today.html", ctx=ctx, active="today", title="Today", view=view)
