@@ -61,6 +61,26 @@ def test_every_scoped_table_returns_only_own_rows(app, two):
     assert checked >= 10  # the check saw real rows (contacts, actions, audit, job lines ...)
 
 
+# Built once, like the hot paths' statements: the session scopes it once per workspace and
+# keeps that (righthand.store.scoping); each workspace must still see only its own rows.
+_NAMES = select(ContactRow.display_name).order_by(ContactRow.id)
+_BY_NAME = update(ContactRow).where(ContactRow.display_name == "Alpha").values(notes="seen")
+
+
+def test_a_statement_built_once_is_scoped_for_each_workspace_anew(app, two):
+    a, b, _ra, _rb = two
+    for _ in range(2):  # the second round is served from the scoping cache
+        for ws, name in ((a, "Alpha"), (b, "Bravo"), (a, "Alpha")):
+            with app.db.unit(ws, write=False) as session:
+                assert list(session.scalars(_NAMES)) == [name]
+    with app.db.unit(b) as session:  # Bravo's session cannot touch Alpha, cached or not
+        assert session.execute(_BY_NAME).rowcount == 0
+    with app.db.unit(a) as session:
+        assert session.execute(_BY_NAME).rowcount == 1
+    with app.db.unit(b) as session:
+        assert session.execute(_BY_NAME).rowcount == 0
+
+
 def test_get_by_primary_key_of_another_workspace_finds_nothing(app, two):
     a, _b, _ra, rb = two
     with app.db.unit(a, write=False) as session:

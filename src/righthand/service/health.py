@@ -107,24 +107,31 @@ def note(db: Database, workspace_id: int, connector: str, error: RighthandError 
                     workspace_id, exc)
 
 
-def problems(session: Session) -> list[Problem]:
-    """The current problems of the session's workspace, oldest first, in plain words."""
+# Built once: the Today page asks them on every view.
+_FAILING = (select(ConnectionHealth).where(ConnectionHealth.status == "failing")
+            .order_by(ConnectionHealth.since))
+_RETRYING = select(func.count(), func.min(OutboxRow.created_at)).where(
+    OutboxRow.status == "pending", OutboxRow.last_error.is_not(None))
+_UNCERTAIN = select(func.count(), func.min(OutboxRow.finished_at)).where(
+    OutboxRow.status == "uncertain")
+
+
+def problems(session: Session, *, outbox: bool = True) -> list[Problem]:
+    """The current problems of the session's workspace, oldest first, in plain words
+    (``outbox=False``: the connections' only, for a page that counts the outbox itself)."""
     found: list[Problem] = []
-    for row in session.scalars(select(ConnectionHealth)
-                               .where(ConnectionHealth.status == "failing")
-                               .order_by(ConnectionHealth.since)):
+    for row in session.scalars(_FAILING):
         found.append(Problem(row.problem or f"{WHAT.get(row.connector, row.connector)} is not "
                              "working.", row.what_to_do or "", row.since, row.connector))
-    waiting = session.execute(select(func.count(), func.min(OutboxRow.created_at))
-                              .where(OutboxRow.status == "pending",
-                                     OutboxRow.last_error.is_not(None))).one()
+    if not outbox:
+        return found
+    waiting = session.execute(_RETRYING).one()
     if waiting[0]:
         found.append(Problem(f"{waiting[0]} action(s) are waiting to be delivered after a failed "
                              "attempt; nothing is lost.",
                              "Nothing: they are retried by themselves (`righthand outbox list` "
                              "shows them).", waiting[1], "outbox"))
-    uncertain = session.execute(select(func.count(), func.min(OutboxRow.finished_at))
-                                .where(OutboxRow.status == "uncertain")).one()
+    uncertain = session.execute(_UNCERTAIN).one()
     if uncertain[0]:
         found.append(Problem(f"{uncertain[0]} message(s) may or may not have arrived: the "
                              "connection broke while they were being handed over.",

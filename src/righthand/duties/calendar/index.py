@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from righthand.duties.calendar.ical import LONG, Instance, Resource, instances, read
@@ -190,30 +190,45 @@ def _bind(name: str) -> Any:
     return bindparam(f"{name}_")
 
 
+# The agenda's statements, built once (every page with a calendar on it asks them): series
+# whose stored window does not cover the range, and the occurrences overlapping it -- those
+# starting within LONG before it (one index range) and the few long ones starting earlier.
+_CALENDARS = select(CalendarRow)
+_STALE = select(EventRow).where(
+    EventRow.recurring.is_(True), EventRow.sync_state != "deleted",
+    EventRow.starts_at < bindparam("end"),
+    or_(EventRow.last_end.is_(None), EventRow.last_end > bindparam("start")),
+    or_(EventRow.expanded_from.is_(None), EventRow.expanded_from > bindparam("start"),
+        EventRow.expanded_until < bindparam("end")))
+_OCCURRENCES = select(
+    EventOccurrence.event_id, EventOccurrence.calendar_id, EventOccurrence.starts_at,
+    EventOccurrence.ends_at, EventOccurrence.all_day, EventOccurrence.summary,
+    EventOccurrence.location, EventOccurrence.status, EventOccurrence.transparent,
+    EventOccurrence.declined, EventOccurrence.recurrence_id, EventRow.uid).join(
+    EventRow, EventRow.id == EventOccurrence.event_id).where(
+    EventOccurrence.starts_at < bindparam("end"),
+    or_(EventOccurrence.ends_at > bindparam("start"),
+        EventOccurrence.starts_at >= bindparam("start")))
+_PROBES = (_OCCURRENCES.where(EventOccurrence.starts_at >= bindparam("recent")),
+           _OCCURRENCES.where(EventOccurrence.starts_at < bindparam("recent"),
+                              EventOccurrence.long.is_(True)))
+
+
 def between(session: Session, start: datetime, end: datetime, zone: str,
             me: frozenset[str] | None = None,
             calendar_ids: Sequence[int] | None = None) -> list[Occurrence]:
     """Every occurrence overlapping [start, end), earliest first (all-day ones first)."""
-    calendars = {c.id: c for c in session.scalars(select(CalendarRow))}
-    stale = session.scalars(select(EventRow).where(
-        EventRow.recurring.is_(True), EventRow.sync_state != "deleted",
-        EventRow.starts_at < end, or_(EventRow.last_end.is_(None), EventRow.last_end > start),
-        or_(EventRow.expanded_from.is_(None), EventRow.expanded_from > start,
-            EventRow.expanded_until < end))).all()
+    calendars = {c.id: c for c in session.scalars(_CALENDARS)}
+    window = {"start": start, "end": end, "recent": start - LONG}
+    stale = session.scalars(_STALE, window).all()
     skip = {row.id for row in stale}
     found: list[Occurrence] = []
-    base = select(EventOccurrence, EventRow.uid).join(
-        EventRow, EventRow.id == EventOccurrence.event_id).where(
-        EventOccurrence.starts_at < end,
-        or_(EventOccurrence.ends_at > start, EventOccurrence.starts_at >= start))
-    for probe in (base.where(EventOccurrence.starts_at >= start - LONG),
-                  base.where(EventOccurrence.starts_at < start - LONG,
-                             EventOccurrence.long.is_(True))):
-        for occ, uid in session.execute(probe).all():
+    for probe in _PROBES:
+        for occ in session.execute(probe, window):
             if occ.event_id in skip or occ.calendar_id not in calendars:
                 continue
             cal = calendars[occ.calendar_id]
-            found.append(Occurrence(occ.event_id, uid, cal.id, cal.name, cal.color,
+            found.append(Occurrence(occ.event_id, occ.uid, cal.id, cal.name, cal.color,
                                     occ.starts_at, occ.ends_at, occ.all_day, occ.summary,
                                     occ.location, occ.status, occ.transparent, occ.declined,
                                     cal.busy, occ.recurrence_id))
