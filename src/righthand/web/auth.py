@@ -11,10 +11,10 @@ layout hands to htmx) and, when the browser sends one, a same-origin ``Origin`` 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Query, Request
@@ -72,6 +72,7 @@ class Principal:
     token_id: int | None = None
     token_workspace_id: int | None = None
     token_scopes: frozenset[str] | None = None
+    token_membership: tokens.TokenWorkspace | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def _resolve(request: Request, session: Session) -> Principal | None:
             principal = Principal(grant.user_id, grant.username, grant.display_name,
                                   grant.is_admin, "token", token_id=grant.token_id,
                                   token_workspace_id=grant.workspace_id,
-                                  token_scopes=grant.scopes)
+                                  token_scopes=grant.scopes,
+                                  token_membership=grant.membership)
             needs_touch = grant.needs_touch
     else:
         found = sessions.lookup(session, request.cookies.get(sessions.COOKIE), now)
@@ -203,9 +205,13 @@ def _context_in(session: Session, request: Request, slug: str | None, pages: boo
     principal = _resolve(request, session)
     if principal is None or (pages and principal.via != "session"):
         raise _unauthenticated(pages)
-    rows = session.execute(_MEMBERSHIPS, {"user": principal.user_id}).all()
-    if principal.token_workspace_id is not None:
-        rows = [r for r in rows if r.id == principal.token_workspace_id]
+    rows: Sequence[Any]
+    if principal.token_membership is not None:  # a token is for one workspace, read with it
+        rows = [principal.token_membership]
+    else:
+        rows = session.execute(_MEMBERSHIPS, {"user": principal.user_id}).all()
+        if principal.token_workspace_id is not None:
+            rows = [r for r in rows if r.id == principal.token_workspace_id]
     chosen = next((r for r in rows if slug is None or r.slug == slug), None)
     if chosen is None:
         raise HTTPException(404, "no such workspace")

@@ -44,6 +44,21 @@ class Verified:
     workspace_id: int
     scopes: frozenset[str]
     needs_touch: bool = False
+    # The token's workspace as its membership reads it (one query serves both).
+    membership: TokenWorkspace | None = None
+
+
+@dataclass(frozen=True)
+class TokenWorkspace:
+    """The workspace a token is for, and its user's role there."""
+
+    role: str
+    id: int
+    slug: str
+    client_name: str
+    assistant_name: str
+    timezone: str
+    phase: int | None
 
 
 def digest(raw: str) -> str:
@@ -86,10 +101,13 @@ def issue(session: Session, user: User, workspace: Workspace, role: str, name: s
 
 
 # Built once: every API call asks it.
-_VERIFY = (select(ApiToken, User.username, User.display_name, User.is_admin, WorkspaceMember.role)
+_VERIFY = (select(ApiToken, User.username, User.display_name, User.is_admin, WorkspaceMember.role,
+                  Workspace.slug, Workspace.client_name, Workspace.assistant_name,
+                  Workspace.timezone, Workspace.phase)
            .join(User, User.id == ApiToken.user_id)
            .join(WorkspaceMember, (WorkspaceMember.user_id == ApiToken.user_id)
                  & (WorkspaceMember.workspace_id == ApiToken.workspace_id))
+           .join(Workspace, Workspace.id == ApiToken.workspace_id)
            .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None),
                   User.is_active.is_(True)))
 
@@ -101,7 +119,7 @@ def verify(session: Session, raw: str, now: datetime) -> Verified | None:
     row = session.execute(_VERIFY, {"digest": digest(raw)}).first()
     if row is None:
         return None
-    token, username, display_name, is_admin, role = row
+    token, username, display_name, is_admin, role, slug, client, assistant, zone, phase = row
     if token.expires_at is not None and token.expires_at <= now:
         return None
     # A token never holds more than its user's role allows today (a demoted owner's old
@@ -109,7 +127,8 @@ def verify(session: Session, raw: str, now: datetime) -> Verified | None:
     scopes = frozenset(token.scopes.get("list", [])) & ROLE_SCOPES.get(role, frozenset())
     stale = token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY
     return Verified(token.id, token.user_id, username, display_name, is_admin,
-                    token.workspace_id, scopes, stale)
+                    token.workspace_id, scopes, stale,
+                    TokenWorkspace(role, token.workspace_id, slug, client, assistant, zone, phase))
 
 
 def touch(session: Session, token_id: int, now: datetime) -> None:

@@ -204,8 +204,10 @@ _OCCURRENCES = select(
     EventOccurrence.event_id, EventOccurrence.calendar_id, EventOccurrence.starts_at,
     EventOccurrence.ends_at, EventOccurrence.all_day, EventOccurrence.summary,
     EventOccurrence.location, EventOccurrence.status, EventOccurrence.transparent,
-    EventOccurrence.declined, EventOccurrence.recurrence_id, EventRow.uid).join(
-    EventRow, EventRow.id == EventOccurrence.event_id).where(
+    EventOccurrence.declined, EventOccurrence.recurrence_id, EventRow.uid,
+    CalendarRow.name.label("calendar"), CalendarRow.color, CalendarRow.busy).join(
+    EventRow, EventRow.id == EventOccurrence.event_id).join(
+    CalendarRow, CalendarRow.id == EventOccurrence.calendar_id).where(
     EventOccurrence.starts_at < bindparam("end"),
     or_(EventOccurrence.ends_at > bindparam("start"),
         EventOccurrence.starts_at >= bindparam("start")))
@@ -218,22 +220,23 @@ def between(session: Session, start: datetime, end: datetime, zone: str,
             me: frozenset[str] | None = None,
             calendar_ids: Sequence[int] | None = None) -> list[Occurrence]:
     """Every occurrence overlapping [start, end), earliest first (all-day ones first)."""
-    calendars = {c.id: c for c in session.scalars(_CALENDARS)}
     window = {"start": start, "end": end, "recent": start - LONG}
     stale = session.scalars(_STALE, window).all()
     skip = {row.id for row in stale}
     found: list[Occurrence] = []
     for probe in _PROBES:
         for occ in session.execute(probe, window):
-            if occ.event_id in skip or occ.calendar_id not in calendars:
+            if occ.event_id in skip:
                 continue
-            cal = calendars[occ.calendar_id]
-            found.append(Occurrence(occ.event_id, occ.uid, cal.id, cal.name, cal.color,
-                                    occ.starts_at, occ.ends_at, occ.all_day, occ.summary,
-                                    occ.location, occ.status, occ.transparent, occ.declined,
-                                    cal.busy, occ.recurrence_id))
-    if stale and me is None:  # whose PARTSTAT is the client's: only needed to expand
-        me = client_addresses(session)
+            found.append(Occurrence(occ.event_id, occ.uid, occ.calendar_id, occ.calendar,
+                                    occ.color, occ.starts_at, occ.ends_at, occ.all_day,
+                                    occ.summary, occ.location, occ.status, occ.transparent,
+                                    occ.declined, occ.busy, occ.recurrence_id))
+    calendars: dict[int, CalendarRow] = {}
+    if stale:  # series to expand from their iCalendar text: rare, so read what they need now
+        calendars = {c.id: c for c in session.scalars(_CALENDARS)}
+        if me is None:  # whose PARTSTAT is the client's
+            me = client_addresses(session)
     for row in stale:
         owner = calendars.get(row.calendar_id)
         if owner is None or not row.ical:
