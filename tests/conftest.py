@@ -98,7 +98,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         path = tmp_path / "righthand.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_database")
+    url: str | None = request.getfixturevalue("postgres_database")
     need(url is not None, f"PostgreSQL is not reachable at {POSTGRES_URL}")
     assert url is not None
     return url

@@ -236,7 +236,7 @@ def reading(request: Request, slug: str | None, *, pages: bool,
     membership is proven. ``touch=False`` leaves recording the session's use to the caller
     (an ``async`` page awaits :func:`touched`: that rare write may wait for SQLite's lock, and
     must not hold up the event loop)."""
-    with get_app(request).db.unit(None, write=False) as session:
+    with get_app(request).db.unit(None, write=False, statements=True) as session:
         ctx = _context_in(session, request, slug, pages)
         session.info[WORKSPACE_KEY] = ctx.workspace_id
         yield ctx, session
