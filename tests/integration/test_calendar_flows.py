@@ -182,3 +182,25 @@ def test_import_export_round_trip(app, tmp_path):
         assert report.created == len(uids) and not report.errors
         again = calendar_files.import_path(session, ws, cal.id, file, app.clock())
         assert again.created == 0 and again.updated == len(uids)
+
+
+def test_an_ics_file_with_nul_characters_imports_on_every_database(app, tmp_path):
+    """PostgreSQL stores no NUL character in text: one in an event's summary or description
+    reads as U+FFFD instead of failing the import."""
+    ws_id = new_workspace(app, Phase.III)
+    file = tmp_path / "nul.ics"
+    file.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+                     b"UID:nul-1@example.com\r\nDTSTAMP:20261120T090000Z\r\n"
+                     b"DTSTART:20261127T150000Z\r\nDTEND:20261127T160000Z\r\n"
+                     b"SUMMARY:Roof\x00 inspection\r\nDESCRIPTION:Bring the\x00 ladder\r\n"
+                     b"END:VEVENT\r\nEND:VCALENDAR\r\n")
+    with app.db.unit(ws_id) as session:
+        ws = session.get(Workspace, ws_id)
+        cal = CalendarRow(workspace_id=ws_id, name="Imported")
+        session.add(cal)
+        session.flush()
+        report = calendar_files.import_path(session, ws, cal.id, file, app.clock())
+    assert report.created == 1 and not report.errors, report
+    with app.db.unit(ws_id, write=False) as session:
+        event = session.scalars(select(EventRow).where(EventRow.uid == "nul-1@example.com")).one()
+        assert event.summary == "Roof\ufffd inspection" and "\x00" not in (event.ical or "")
