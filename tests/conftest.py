@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from righthand.bootstrap import App, build
 from righthand.config import Settings
@@ -29,6 +28,7 @@ from righthand.service import workspaces
 from righthand.store.db import make_engine, migrate
 from righthand.store.tables import Workspace
 from tests.support.clock import FakeClock
+from tests.support.databases import new_postgres
 from tests.support.servers import POSTGRES_URL, need, postgres_reachable
 
 _counter = itertools.count(1)
@@ -75,20 +75,8 @@ def postgres_database() -> Iterator[str | None]:
     if not postgres_reachable():
         yield None
         return
-    name = f"righthand_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    try:
+    with new_postgres("righthand_test", migrated=True) as (url, _name):
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -118,19 +106,8 @@ def postgres_template() -> Iterator[str]:
     """A migrated PostgreSQL database to clone for each test of the PostgreSQL pass (one per
     test process); yields its name."""
     need(postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
-    name = f"righthand_tmpl_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
-    migrate(engine)
-    engine.dispose()  # a template must have no connections while it is cloned
-    try:
+    with new_postgres("righthand_tmpl", migrated=True) as (_url, name):
         yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -144,16 +121,8 @@ def single_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: 
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("postgres_template")
-    name = f"righthand_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres("righthand_t", template=template) as (url, _name):
+        yield url
 
 
 @pytest.fixture

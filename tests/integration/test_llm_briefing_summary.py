@@ -9,7 +9,6 @@ only if the briefing's facts did not change in the meantime. SQLite and PostgreS
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from righthand.service.assistant import ask
 from righthand.store.tables import ActionRow, MailMessage, ModelUsage, OutboxRow, Workspace
 from tests.conftest import make_settings
 from tests.support.clock import FakeClock
-from tests.support.llm_server import FIXTURES, RecordedModel, recorded_model
+from tests.support.llm_server import FIXTURES, RecordedModel, recorded_model, sqlite_writer_probe
 from tests.support.manager import manager_workspace
 
 MORNING = datetime(2026, 11, 26, 12, 35, tzinfo=UTC)  # 07:35 in New York, after the 07:30 send
@@ -182,18 +181,7 @@ def test_the_job_asks_the_model_with_no_transaction_open(sqlite_url: str, tmp_pa
     wid, _slug = manager_workspace(app)
     writes: list[str] = []
 
-    def another_writer() -> None:
-        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0.5)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writes.append("ok")
-        except sqlite3.OperationalError as exc:
-            writes.append(str(exc))
-        finally:
-            other.close()
-
-    model.while_answering = another_writer
+    model.while_answering = sqlite_writer_probe(sqlite_url, writes)
     model.play("briefing_summary_good.json", "briefing_summary_good.json")
     if runner == "manual":
         assert jobs.run_duty_job(app, "briefing.daily") == 1

@@ -8,7 +8,6 @@ while the model answers)."""
 from __future__ import annotations
 
 import mailbox
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from righthand.service import language_model, mail_poll
 from righthand.store.tables import ModelUsage
 from tests.conftest import make_settings, new_workspace
 from tests.support.clock import FakeClock
-from tests.support.llm_server import RecordedModel, recorded_model
+from tests.support.llm_server import RecordedModel, recorded_model, sqlite_writer_probe
 from tests.support.mailbox import actions, add_contact, audit_count, connect, message
 
 FACTS = MailFacts(message_id="<lease-1@landlord.test>", from_address="sam@landlord.test",
@@ -154,18 +153,7 @@ def test_the_poller_asks_the_model_with_no_transaction_open(
     ws_id = _sams_mail_waiting(app, tmp_path)
     writes: list[str] = []
 
-    def another_writer() -> None:
-        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0.5)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writes.append("ok")
-        except sqlite3.OperationalError as exc:
-            writes.append(str(exc))
-        finally:
-            other.close()
-
-    model.while_answering = another_writer
+    model.while_answering = sqlite_writer_probe(sqlite_url, writes)
     model.play("reply_good.json")
     with language_model.proactive():  # as the periodic job runs it
         report = mail_poll.poll(app, ws_id, dispatch=False)

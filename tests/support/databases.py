@@ -32,3 +32,28 @@ def fresh_database(kind: str, tmp_path: Path, name: str = "db") -> Iterator[str]
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def new_postgres(prefix: str, *, migrated: bool = False, template: str | None = None,
+                 admin_url: str = POSTGRES_URL) -> Iterator[tuple[str, str]]:
+    """A new PostgreSQL database -- empty, ``migrated``, or a clone of ``template`` -- dropped
+    (whoever is still connected) after; yields its URL and name."""
+    from righthand.store.db import make_engine, migrate
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'
+                              + (f' TEMPLATE "{template}"' if template else "")))
+        if migrated:
+            engine = make_engine(url)
+            migrate(engine)
+            engine.dispose()  # no connection left behind (a template must have none)
+        yield url, name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

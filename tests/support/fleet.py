@@ -8,14 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-from righthand.store.db import make_engine, migrate
+from tests.support.databases import new_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,20 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextmanager
 def fresh_postgres(admin_url: str) -> Iterator[str]:
     """A new, migrated PostgreSQL database (dropped after); yields its URL."""
-    name = f"righthand_fleet_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    try:
+    with new_postgres("righthand_fleet", migrated=True, admin_url=admin_url) as (url, _name):
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class Fleet:

@@ -123,3 +123,23 @@ def recorded_model(tls: ssl.SSLContext | None = None,
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def sqlite_writer_probe(sqlite_url: str, outcomes: list[str]) -> Callable[[], None]:
+    """A ``while_answering`` hook: another connection takes SQLite's write lock at once (0.5 s
+    timeout) and appends "ok", or the error, to ``outcomes`` -- "ok" proves that whoever asked
+    the model holds no write transaction open while it answers."""
+    import sqlite3
+
+    def probe() -> None:
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=0.5)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            outcomes.append("ok")
+        except sqlite3.OperationalError as exc:
+            outcomes.append(str(exc))
+        finally:
+            other.close()
+
+    return probe
