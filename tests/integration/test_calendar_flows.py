@@ -163,6 +163,15 @@ def test_scheduling_books_once_and_proposes_slots(app, tmp_path):
             ActionRow.kind == "appointments.book")) == 2
 
 
+def _new_calendar(session, workspace_id):
+    """The workspace and a new, empty calendar of it to import into."""
+    ws = session.get(Workspace, workspace_id)
+    cal = CalendarRow(workspace_id=workspace_id, name="Imported")
+    session.add(cal)
+    session.flush()
+    return ws, cal
+
+
 def test_import_export_round_trip(app, tmp_path):
     wid, _slug = _setup(app)
     with app.db.unit(wid) as session:
@@ -174,10 +183,7 @@ def test_import_export_round_trip(app, tmp_path):
     file.write_text(exported)
     other = new_workspace(app, Phase.III)
     with app.db.unit(other) as session:
-        ws = session.get(Workspace, other)
-        cal = CalendarRow(workspace_id=other, name="Imported")
-        session.add(cal)
-        session.flush()
+        ws, cal = _new_calendar(session, other)
         report = calendar_files.import_path(session, ws, cal.id, file, app.clock())
         assert report.created == len(uids) and not report.errors
         again = calendar_files.import_path(session, ws, cal.id, file, app.clock())
@@ -195,10 +201,7 @@ def test_an_ics_file_with_nul_characters_imports_on_every_database(app, tmp_path
                      b"SUMMARY:Roof\x00 inspection\r\nDESCRIPTION:Bring the\x00 ladder\r\n"
                      b"END:VEVENT\r\nEND:VCALENDAR\r\n")
     with app.db.unit(ws_id) as session:
-        ws = session.get(Workspace, ws_id)
-        cal = CalendarRow(workspace_id=ws_id, name="Imported")
-        session.add(cal)
-        session.flush()
+        ws, cal = _new_calendar(session, ws_id)
         report = calendar_files.import_path(session, ws, cal.id, file, app.clock())
     assert report.created == 1 and not report.errors, report
     with app.db.unit(ws_id, write=False) as session:

@@ -19,6 +19,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from righthand.domain.storable import storable
 from righthand.service import call_screening
 from righthand.store.tables import Workspace
 
@@ -82,8 +83,7 @@ async def carrier_request(request: Request, slug: str, step: str, steps: Collect
     text = body.decode("utf-8", "replace")
     params = dict(parse_qsl(text, keep_blank_values=True))
     if "\x00" in text or "%00" in text:
-        params = {k.replace("\x00", "\ufffd"): v.replace("\x00", "\ufffd")
-                  for k, v in params.items()}
+        params = {storable(k): storable(v) for k, v in params.items()}
     try:
         twiml = await run_in_threadpool(handle, slug, step, str(request.url), params,
                                         request.headers.get("X-Twilio-Signature"))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from righthand.domain.storable import storable
 from righthand.duties.calendar.fastics import people, quick_read, zone
 from righthand.errors import BadInput
 
@@ -90,17 +91,12 @@ def strip_known_zones(text: str) -> str:
     return _VTIMEZONE.sub(keep, text)
 
 
-def no_nul(text: str) -> str:
-    """NUL characters as U+FFFD: no calendar means one, and PostgreSQL stores none in text."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
 def parse(text: str) -> Any:
     """The icalendar Calendar of ``text``; BadInput when it is not iCalendar."""
     import icalendar
 
     try:
-        return icalendar.Calendar.from_ical(strip_known_zones(no_nul(text)))
+        return icalendar.Calendar.from_ical(strip_known_zones(storable(text)))
     except Exception as exc:  # the parser's errors on broken input are of many kinds
         raise BadInput(f"not a valid iCalendar object: {exc}",
                        hint="Check that the file is an .ics export of a calendar.") from exc
@@ -117,7 +113,7 @@ def read(text: str, floating: ZoneInfo) -> Resource | None:
     """The resource in ``text`` (None when it holds no event, e.g. only a VTODO); BadInput
     when it cannot be read."""
     try:
-        return _read(no_nul(text), floating)
+        return _read(storable(text), floating)
     except BadInput:
         raise
     except Exception as exc:

@@ -17,6 +17,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
+from righthand.domain.storable import storable
 from righthand.duties.screening import html as html_text
 from righthand.duties.screening.quotes import split_reply
 
@@ -181,14 +182,9 @@ def _walk(msg: Message) -> tuple[str, str, list[Attachment], bool]:
     return "\n".join(plain), "\n".join(html), attachments, calendar
 
 
-def _no_nul(text: str) -> str:
-    """NUL characters as U+FFFD: mail may carry them, PostgreSQL stores none in text or JSON."""
-    return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
 def _text_of(part: Message) -> str:
     """A text part as str, whatever its charset claims (falls back to detection)."""
-    return _no_nul(_decoded_text(part))
+    return storable(_decoded_text(part))
 
 
 def _decoded_text(part: Message) -> str:
@@ -224,7 +220,7 @@ def _table(msg: Message) -> dict[str, list[str]]:
     """Raw header values by lower-case name, in order."""
     table: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
-        table.setdefault(name.lower(), []).append(_no_nul(_unescape(str(value))))
+        table.setdefault(name.lower(), []).append(storable(_unescape(str(value))))
     return table
 
 
@@ -247,11 +243,11 @@ def _header(table: dict[str, list[str]], name: str) -> str:
 
 def _decode_words(text: str) -> str:
     if "=?" not in text:
-        return _no_nul(text)
+        return storable(text)
     try:
-        return _no_nul(str(make_header(decode_header(text))))
+        return storable(str(make_header(decode_header(text))))
     except Exception:
-        return _no_nul(text)
+        return storable(text)
 
 
 def _clean(text: str) -> str:
