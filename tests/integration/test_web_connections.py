@@ -4,10 +4,12 @@ SMTP, a plain socket for TLS failures, a closed port, an unresolvable name)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import select, text
@@ -121,7 +123,7 @@ def test_imap_against_dovecot_a_wrong_password_is_a_login_failure(single_app, of
         server.stop()
 
 
-def test_phone_and_model_and_owner_only(single_app, office, owner):
+def test_phone_and_model_and_owner_only(single_app, office, owner, monkeypatch):
     slug = office.slug
     assert "auth token is missing" in _test(owner, slug, "phone")  # the demo line has none
     saved = owner.post(f"/w/{slug}/settings/connections/phone",
@@ -129,13 +131,92 @@ def test_phone_and_model_and_owner_only(single_app, office, owner):
                              "account_sid": "AC0123456789abcdef"})
     assert saved.status_code == 200 and SECRET not in saved.text and "+12025550147" in saved.text
     assert 'value="AC0123456789abcdef"' in saved.text  # texts urgent mail to the client
-    assert "Works" in _test(owner, slug, "phone")
+    # the carrier is asked (RIGHTHAND_SMS_API_URL): nothing answers on a closed port
+    single_app.settings = replace(single_app.settings,
+                                  sms_api_url=f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
+    assert "Failed (connection refused)" in _test(owner, slug, "phone")
     assert "built-in" in _test(owner, slug, "model")
     assert "no calendar server is configured" in _test(owner, slug, "caldav")
     staff = add_user(single_app, unique("staff"), office.workspace_id, "staff")
     web = client(single_app)
     login(web, staff)
     assert web.get(f"/w/{slug}/settings/connections").status_code == 403
+
+
+SID, TOKEN, NUMBER = "AC0123456789abcdef", "carrier-token", "+12025550147"
+
+
+class _Numbers(BaseHTTPRequestHandler):
+    """A Twilio-compatible carrier's IncomingPhoneNumbers list, behind the account's token;
+    ``voice_url`` is where the carrier sends the number's calls."""
+
+    voice_url = ""
+
+    def do_GET(self) -> None:
+        expected = "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
+        path, _, query = self.path.partition("?")
+        if not path.startswith("/2010-04-01/Accounts/"):
+            self._answer(404, {"message": "not found"})
+        elif path != f"/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json":
+            self._answer(404, {"code": 20404, "message": "The requested resource was not found"})
+        elif self.headers.get("Authorization") != expected:
+            self._answer(401, {"code": 20003, "message": "Authenticate"})
+        else:
+            wanted = parse_qs(query).get("PhoneNumber", [""])[0]
+            numbers = [{"phone_number": NUMBER, "voice_url": type(self).voice_url}]
+            self._answer(200, {"incoming_phone_numbers": [n for n in numbers
+                                                          if n["phone_number"] == wanted]})
+
+    def _answer(self, status: int, data: dict[str, object]) -> None:
+        body = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+def test_the_phone_line_is_checked_with_the_carrier(single_app, office, owner, monkeypatch):
+    monkeypatch.setenv(netguard.ALLOWLIST_ENV, "127.0.0.1/32")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Numbers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    single_app.settings = replace(single_app.settings,
+                                  sms_api_url=f"http://127.0.0.1:{server.server_address[1]}")
+    slug = office.slug
+    hook = f"/hooks/twilio/{slug}/voice"
+
+    def line(number: str = NUMBER, token: str = TOKEN, sid: str = SID) -> str:
+        saved = owner.post(f"/w/{slug}/settings/connections/phone",
+                           data={"number": number, "auth_token": token, "account_sid": sid})
+        assert saved.status_code == 200, saved.text[-800:]
+        return _test(owner, slug, "phone")
+
+    try:
+        _Numbers.voice_url = f"https://office.example.com{hook}"
+        assert "Works" in line(), "the right account, number and webhook"
+        cases = [({"token": "wrong-token"}, "Failed (login)", "refused the Account SID"),
+                 ({"sid": "AC9999"}, "Failed (login)", "has no account AC9999"),
+                 ({"sid": ""}, "Failed (settings)", "Account SID is missing"),
+                 ({"number": "+1 202 555 0199"}, "Failed (settings)",
+                  "+12025550199 is not a number of the account")]
+        for change, verdict, words in cases:
+            result = line(**change)
+            assert verdict in result and words in result, (change, result)
+        _Numbers.voice_url = "https://old-pbx.example.com/calls"
+        result = line()
+        assert "Failed (settings)" in result and "old-pbx.example.com" in result
+        assert hook in result, "the hint names the webhook Righthand answers"
+        _Numbers.voice_url = ""
+        assert "sends calls to +12025550147 nowhere" in line()
+        page = owner.get(f"/w/{slug}/settings/connections").text
+        assert TOKEN not in page and "wrong-token" not in page
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class _Models(BaseHTTPRequestHandler):

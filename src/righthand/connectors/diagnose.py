@@ -1,7 +1,9 @@
 """Testing a connection step by step, to say exactly what failed: the name (DNS), the address
 (private addresses need the admin's allow-list), the port (refused, no answer), TLS (handshake,
-certificate), then the protocol's own login (IMAP, SMTP, CalDAV). Nothing is sent or changed:
-IMAP and SMTP log in and out, CalDAV asks for the collection's properties.
+certificate), then the protocol's own login (IMAP, SMTP, CalDAV, the carrier's REST API, the
+language model's API). Nothing is sent or changed: IMAP and SMTP log in and out, CalDAV asks for
+the collection's properties, the carrier is asked for the number's settings, the language model
+for its model list.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from righthand import netguard
 
@@ -96,7 +99,8 @@ def _reason(exc: BaseException) -> str:
     return str(getattr(exc, "reason", None) or exc).strip() or type(exc).__name__
 
 
-def _run(host: str, port: int, tls: bool, login: Callable[[], None]) -> Check:
+def _run(host: str, port: int, tls: bool, login: Callable[[], None],
+         success: str = "") -> Check:
     passed: list[str] = []
     try:
         if not host:
@@ -108,7 +112,7 @@ def _run(host: str, port: int, tls: bool, login: Callable[[], None]) -> Check:
         login()
     except _Failed as failure:
         return Check(False, failure.step, failure.message, failure.hint, tuple(passed))
-    return Check(True, "ok", f"{host}:{port} accepted the login", "", tuple(passed))
+    return Check(True, "ok", success or f"{host}:{port} accepted the login", "", tuple(passed))
 
 
 def _tls_failure(where: str, exc: BaseException) -> _Failed:
@@ -270,3 +274,66 @@ def language_model(url: str, model: str, key: str) -> Check:
                           + ", ".join(sorted(offered)[:8]) + ".")
 
     return _run(parts.host, port, parts.scheme == "https", login)
+
+
+def carrier(api_url: str, account_sid: str, auth_token: str, number: str,
+            hook_path: str) -> Check:
+    """A Twilio-compatible carrier: the name, the port, TLS, then ``GET .../Accounts/{sid}/
+    IncomingPhoneNumbers.json?PhoneNumber=...`` with the account's credentials (read-only) --
+    the account and token work, the number is on the account, and the carrier sends its calls
+    to ``hook_path`` (the public address in front of it is the administrator's)."""
+    import httpx
+
+    base = api_url.strip().rstrip("/")
+    parts = httpx.URL(base) if base else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.host:
+        return Check(False, "config", f"{api_url!r} is not an http(s) address",
+                     "The administrator sets RIGHTHAND_SMS_API_URL (default "
+                     "https://api.twilio.com).")
+    if not account_sid:
+        return Check(False, "config", "the carrier's Account SID is missing, so the carrier "
+                     "cannot be asked about the number",
+                     "Copy the Account SID (AC...) from the carrier's console.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+
+    def login() -> None:
+        url = f"{base}/2010-04-01/Accounts/{quote(account_sid, safe='')}/" \
+              "IncomingPhoneNumbers.json"
+        try:
+            answer = httpx.get(url, params={"PhoneNumber": number}, timeout=TIMEOUT,
+                               auth=(account_sid, auth_token), trust_env=False,
+                               headers={"Accept": "application/json"})
+        except httpx.HTTPError as exc:
+            raise _Failed("protocol", f"{parts.host} did not answer HTTP ({_reason(exc)})",
+                          "Check RIGHTHAND_SMS_API_URL.") from exc
+        if answer.status_code in (401, 403):
+            raise _Failed("auth", f"{parts.host} refused the Account SID {account_sid} with "
+                          f"this auth token ({answer.status_code})",
+                          "Copy both again from the carrier's console (the token, not an API "
+                          "key secret).")
+        if answer.status_code == 404:
+            raise _Failed("auth", f"{parts.host} has no account {account_sid}",
+                          "Check the Account SID (it starts with AC).")
+        if answer.status_code != 200:
+            raise _Failed("protocol", f"{parts.host} answered {answer.status_code}, not the "
+                          "number's settings", "Is RIGHTHAND_SMS_API_URL a Twilio-compatible "
+                          "API?")
+        try:
+            numbers = answer.json().get("incoming_phone_numbers")
+            owned = [n for n in numbers or [] if n.get("phone_number") == number]
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise _Failed("protocol", f"{parts.host} did not answer with a number list",
+                          "Is RIGHTHAND_SMS_API_URL a Twilio-compatible API?") from exc
+        if not owned:
+            raise _Failed("config", f"{number} is not a number of the account {account_sid}",
+                          "Check the number, or the account it was bought on.")
+        voice_url = str(owned[0].get("voice_url") or "")
+        if not urlsplit(voice_url).path.rstrip("/").endswith(hook_path):
+            where = f"to {voice_url}" if voice_url else "nowhere"
+            raise _Failed("config", f"the carrier sends calls to {number} {where}, not to "
+                          "Righthand", f"In the carrier's console, set the number's voice "
+                          f"webhook (HTTP POST) to your public address + {hook_path}.")
+
+    return _run(parts.host, port, parts.scheme == "https", login,
+                f"{parts.host} knows {number} on the account {account_sid} and sends its calls "
+                "to Righthand")
