@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +13,7 @@ from righthand.commands import briefing as briefing_commands
 from righthand.commands import calendar, channels, chat, common, contacts, copy, mailings, supplies
 from righthand.commands import calls as calls_commands
 from righthand.commands import deals as deals_commands
+from righthand.commands import failures as cli_failures
 from righthand.commands import lists as lists_commands
 from righthand.commands import mail as mail_commands
 from righthand.commands import ops as ops_commands
@@ -568,32 +568,12 @@ def main(argv: list[str] | None = None) -> int:
     except RighthandError as exc:
         typer.echo(f"righthand: {exc.one_line()}", err=True)
         return 2 if isinstance(exc, BadInput) else 1
-    except Exception as exc:  # click usage errors, then true bugs
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        _log_bug(exc)
-        typer.echo(f"righthand: unexpected error ({type(exc).__name__}: {exc}) -- this is a bug; "
-                   "details were written to the log in the data folder.", err=True)
-        return 70
+    except Exception as exc:  # usage mistakes, then true bugs
+        if cli_failures.usage_mistake(exc):
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        return cli_failures.report_bug(exc)
     return 0
-
-
-def _log_bug(exc: BaseException) -> None:
-    import traceback
-
-    from righthand.config import load_settings
-
-    try:
-        folder = load_settings().data_dir / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "errors.log", "a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now().isoformat()} pid {os.getpid()}\n")
-            log.write("".join(traceback.format_exception(exc)))
-    except OSError:
-        traceback.print_exception(exc, file=sys.stderr)
 
 
 if __name__ == "__main__":
