@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Set everything up, run the main job on the embedded default (SQLite, no servers), and end with
-# the web console serving the demo office at http://127.0.0.1:8000 (the login is printed).
+# the web console serving the demo office at http://127.0.0.1:8000 (the login is printed), with a
+# background worker beside it (mail screening, held and scheduled sends, the daily jobs).
 # The console starts when standard input is a terminal; RIGHTHAND_DEMO_SERVE=1 (or --serve)
 # forces it, RIGHTHAND_DEMO_SERVE=0 (or --no-serve) skips it -- so CI and tests never block.
+# RIGHTHAND_DEMO_PORT picks another port; RIGHTHAND_DEMO_INSTALL=0 skips the pip step (the test
+# of this script runs it beside other tests, which must not see the package reinstalled).
 SERVE="${RIGHTHAND_DEMO_SERVE:-auto}"
+PORT="${RIGHTHAND_DEMO_PORT:-8000}"
 for arg in "$@"; do
   case "$arg" in --no-serve) SERVE=0 ;; --serve) SERVE=1 ;; esac
 done
 source "$(dirname "$0")/_venv.sh"
-.venv/bin/python -m pip install --quiet -e .
+if [ "${RIGHTHAND_DEMO_INSTALL:-1}" != 0 ]; then .venv/bin/python -m pip install --quiet -e .; fi
 R=.venv/bin/righthand
 say() { printf '\n\033[1m$ righthand %s\033[0m\n' "$*"; }
 say demo; $R demo
@@ -16,6 +20,8 @@ say ask "\"What's on my calendar today, Jane?\""; $R ask "What's on my calendar 
 say ask "\"Add Sue Park, sue@example.com, to the newsletter list\""
 $R ask "Add Sue Park, sue@example.com, to the newsletter list"
 say phase set II; $R phase set II
+say mail poll; $R mail poll
+say mail inbox; $R mail inbox
 say ask "\"Email Bob Miller that the inspection report is in\""
 $R ask "Email Bob Miller that the inspection report is in"
 say phase set III; $R phase set III
@@ -28,9 +34,18 @@ printf 'The web console login: user pat, password %s\n' "$PASSWORD"
 printf '\nThe demo workspace stays in place: try `.venv/bin/righthand --help`.\n'
 if [ "$SERVE" = 1 ] || { [ "$SERVE" = auto ] && [ -t 0 ]; }; then
   say serve
-  printf 'Open http://127.0.0.1:8000 and sign in as pat, password %s (Ctrl+C stops it).\n' \
-    "$PASSWORD"
-  exec $R serve --host 127.0.0.1 --port 8000
+  printf 'Open http://127.0.0.1:%s and sign in as pat, password %s (Ctrl+C stops it).\n' \
+    "$PORT" "$PASSWORD"
+  # The worker does what the pages queue: it sends approved mail (to .eml files in the data
+  # folder: no SMTP server is configured), screens new mail and runs the periodic jobs.
+  WORKER_LOG=$(mktemp -t righthand-worker.XXXXXX.log)
+  $R worker >"$WORKER_LOG" 2>&1 &
+  WORKER=$!
+  trap 'kill -TERM "$WORKER" 2>/dev/null; wait "$WORKER" 2>/dev/null' EXIT
+  printf 'A background worker runs beside it (pid %s, log: %s).\n' "$WORKER" "$WORKER_LOG"
+  $R serve --host 127.0.0.1 --port "$PORT"
+  exit $?
 fi
 printf 'Open the web console with `.venv/bin/righthand serve`, then http://127.0.0.1:8000 '
-printf '(user pat, password %s).\n' "$PASSWORD"
+printf '(user pat, password %s);\nrun `.venv/bin/righthand worker` beside it for sending, screening ' "$PASSWORD"
+printf 'and the daily jobs.\n'
