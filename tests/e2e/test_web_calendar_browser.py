@@ -66,7 +66,9 @@ def test_test_connection_says_what_happened(page, site):  # noqa: F811
     page.locator(".notice.ok", has_text="Phone line saved").wait_for()
     assert "token-from-the-carrier" not in page.content()
     page.get_by_role("button", name="Test connection (the phone line)").click()
-    page.locator("#test-phone", has_text="Works").wait_for()
+    # with a token, the carrier is asked next -- which needs the account's SID
+    page.locator("#test-phone", has_text="Account SID is missing").wait_for()
+    assert "Failed (settings)" in page.locator("#test-phone").inner_text()
     _shot(page, "settings_connections")
 
 
