@@ -30,6 +30,7 @@ from righthand.errors import (
     RetryLater,
     RighthandError,
 )
+from righthand.web import mailing_preview
 from righthand.web.auth import LoginRequired
 from righthand.web.render import STATIC, is_htmx, register_nav, render
 from righthand.web.settings import WebSettings, load_web_settings
@@ -175,6 +176,7 @@ def create_app(app: App, web_settings: WebSettings | None = None) -> FastAPI:
     api.add_middleware(SecurityHeaders)
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     _install_error_handlers(api)
+    mailing_preview.install()
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

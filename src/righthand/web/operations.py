@@ -135,7 +135,7 @@ def edit(app: App, ctx: Context, approval_id: int, submitted: Mapping[str, Any],
         action = session.get(ActionRow, approval.action_id) if approval else None
         if approval is None or action is None:
             raise NotFound(f"there is no approval #{approval_id} in this workspace")
-        allowed = {f.name for f in editable_fields(action.payload)}
+        allowed = {f.name for f in editable_fields(action.payload, action.kind)}
         fixed = sorted(set(submitted) - allowed)
         if fixed:
             # Recipients, amounts and attachments are what the gate judged and what the other
@@ -145,7 +145,7 @@ def edit(app: App, ctx: Context, approval_id: int, submitted: Mapping[str, Any],
                                 "reject it and ask again.")
         try:
             changes = dict(submitted) if typed else coerce_changes(
-                action.payload, {k: str(v) for k, v in submitted.items()})
+                action.payload, {k: str(v) for k, v in submitted.items()}, action.kind)
         except ValueError as exc:
             raise BadInput(f"a number field has a value that is not a number: {exc}") from None
         job = workspaces.job_description(session, workspace_row(session, ctx))

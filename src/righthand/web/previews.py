@@ -1,16 +1,23 @@
 """What an action will do, shown before the client decides: the email exactly as it will be
-sent, the purchase order, the event -- or, for kinds nobody described yet, every field.
+sent, the purchase order, the event -- or, for kinds nobody described yet, their fields in plain
+words (ids, hashes and other internal values left out).
 
 Mail actions are built with the same function the dispatcher uses (``service.messages.build``),
 so the headers, body and attachments shown are the ones that will leave. Duties can register a
 richer preview for their kinds with :func:`register`.
+
+What an edit may change is decided here, structurally: never a key the gate judged
+(:data:`FIXED_KEYS`), an id, a hash, a count or another internal value (:func:`internal`), the
+name that goes with an id (``list`` beside ``list_id``), nor anything in a payload bound to a
+content hash (the approval is for that content; a changed copy would say one thing and do
+another). A kind may narrow that further with ``register(kind, renderer, editable=...)``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +29,25 @@ from righthand.web.sanitize import sanitize_mail_html
 
 DEFAULT_SENDER = "assistant@righthand.local"
 MULTILINE_KEYS = frozenset({"body", "text", "notes", "html", "message", "description"})
-# Keys the gate reads or that other fields must agree with: changing them alone would make the
-# action say one thing and do another, so they are not offered for editing.
-FIXED_KEYS = frozenset({"recipients", "to", "cc", "bcc", "amount", "attachments", "headers"})
+# Keys the gate reads, that other fields must agree with, or that record where the request came
+# from: changing them alone would make the action say one thing and do another, so they are not
+# offered for editing.
+FIXED_KEYS = frozenset({"recipients", "to", "cc", "bcc", "amount", "currency", "attachments",
+                        "headers", "source", "requested_by"})
+# Values only Righthand reads (ids, hashes, counts, pacing, schedule): never edited; shown only
+# in words (a count is shown, an id or a hash never as it is).
+HIDDEN_SUFFIXES = ("_id", "_ids", "_hash")
+INTERNAL_SUFFIXES = (*HIDDEN_SUFFIXES, "_count")
+INTERNAL_KEYS = frozenset({"per_second", "connections", "not_before", "rendered_for", "undo_of"})
+# Plain words for the keys the duties' payloads use; any other key is its name, spaced out.
+LABELS: dict[str, str] = {
+    "po_number": "Purchase order", "move_to": "Move to", "add_flags": "Add flags",
+    "remove_flags": "Remove flags", "add_labels": "Add labels", "remove_labels": "Remove labels",
+    "email": "Email address", "address": "Address", "list": "List", "segment": "Segment",
+    "mailing": "Mailing", "starts_at": "Starts", "ends_at": "Ends", "due": "Due",
+    "lines": "Lines", "stage": "Stage", "next_step": "Next step", "sort": "Order",
+    "recipient_count": "Recipients",
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class EditableField:
     name: str
     value: str
     multiline: bool
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,30 +100,67 @@ class Sender:
     address: str
 
 
+# A renderer gets the action row; it may read the database through the row's own session
+# (``sqlalchemy.orm.object_session(row)``), which is the page's, scoped to the workspace.
 Renderer = Callable[[ActionRow, Sender, datetime], Preview]
 _RENDERERS: dict[str, Renderer] = {}
+_EDITABLE: dict[str, frozenset[str]] = {}
 
 
-def register(kind: str, renderer: Renderer) -> None:
-    """Show actions of ``kind`` with ``renderer`` (for duties with richer previews)."""
+def register(kind: str, renderer: Renderer, editable: Collection[str] | None = None) -> None:
+    """Show actions of ``kind`` with ``renderer`` (for duties with richer previews); with
+    ``editable``, offer only those keys for editing (within what :func:`editable_fields`
+    allows anyway)."""
     _RENDERERS[kind] = renderer
+    if editable is None:
+        _EDITABLE.pop(kind, None)
+    else:
+        _EDITABLE[kind] = frozenset(editable)
 
 
-def editable_fields(payload: Mapping[str, Any]) -> list[EditableField]:
-    """The plain text and number fields of a payload, which an edit may change."""
+def internal(key: str) -> bool:
+    """True for a key only Righthand reads: an id, a hash, a count, pacing, a private key."""
+    return key.startswith("_") or key.endswith(INTERNAL_SUFFIXES) or key in INTERNAL_KEYS
+
+
+def label(key: str) -> str:
+    """A payload key in plain words."""
+    return LABELS.get(key) or key.replace("_", " ").strip().capitalize()
+
+
+def _names_an_id(key: str, payload: Mapping[str, Any]) -> bool:
+    """True for the name or number that goes with an id (``list`` or ``list_name`` beside
+    ``list_id``, ``po_number`` beside ``po_id``): changing it would not change the record."""
+    bases = (k.removesuffix("_id") for k in payload if k.endswith("_id") and k != key)
+    return any(key == base or key.startswith(f"{base}_") for base in bases)
+
+
+def _offered(key: str, value: Any, payload: Mapping[str, Any]) -> bool:
+    if key in FIXED_KEYS or internal(key) or _names_an_id(key, payload):
+        return False  # judged by the gate, internal, or the name that goes with an id
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def editable_fields(payload: Mapping[str, Any], kind: str | None = None) -> list[EditableField]:
+    """The plain text and number fields of a payload that an edit may change: none in a payload
+    bound to a content hash, and only the allowed ones when ``kind`` registered a list."""
+    if any(str(key).endswith("_hash") for key in payload):
+        return []
+    allowed = _EDITABLE.get(kind) if kind is not None else None
     out = []
     for key, value in payload.items():
-        if key in FIXED_KEYS or key.startswith("_") or isinstance(value, bool):
+        if not _offered(key, value, payload) or (allowed is not None and key not in allowed):
             continue
-        if isinstance(value, str | int | float):
-            text = str(value)
-            out.append(EditableField(key, text, key in MULTILINE_KEYS or "\n" in text))
+        text = str(value)
+        out.append(EditableField(key, text, key in MULTILINE_KEYS or "\n" in text, label(key)))
     return out
 
 
-def coerce_changes(payload: Mapping[str, Any], submitted: Mapping[str, str]) -> dict[str, Any]:
-    """The fields that really changed, converted back to the type the payload had."""
-    allowed = {f.name for f in editable_fields(payload)}
+def coerce_changes(payload: Mapping[str, Any], submitted: Mapping[str, str],
+                   kind: str | None = None) -> dict[str, Any]:
+    """The fields that really changed, converted back to the type the payload had (keys not
+    offered by :func:`editable_fields` are ignored)."""
+    allowed = {f.name for f in editable_fields(payload, kind)}
     changes: dict[str, Any] = {}
     for key, text in submitted.items():
         if key not in allowed:
@@ -160,7 +221,51 @@ def _event(payload: Mapping[str, Any]) -> dict[str, str] | None:
 def _field_text(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict) and all(isinstance(v, str | int | float | None)
+                                       for v in value.values()):
+        return "\n".join(f"{label(str(k))}: {v}" for k, v in value.items()
+                         if v not in (None, "") and not _hidden(str(k)))
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def plain_fields(payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A payload in plain words: each field labelled, internal values left out (an id with no
+    name beside it is shown as a number, so that nothing the action does is hidden)."""
+    out = []
+    for key, value in payload.items():
+        if key == "attachments" or value is None or value in ("", []):
+            continue
+        if _bare_id(key, value, payload):
+            out.append((label(key.removesuffix("_id")), f"#{value}"))
+        elif not _hidden(key) and (text := _field_text(value)):
+            out.append((label(key), text))
+    return out
+
+
+def _hidden(key: str) -> bool:
+    return key.startswith("_") or key.endswith(HIDDEN_SUFFIXES) or key in INTERNAL_KEYS
+
+
+def _bare_id(key: str, value: Any, payload: Mapping[str, Any]) -> bool:
+    """True for ``thing_id`` when no other key names the thing (``thing``, ``thing_number``)."""
+    base = key.removesuffix("_id")
+    if base == key or not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return not any(k != key and (k == base or k.startswith(f"{base}_")) for k in payload)
+
+
+def _checked(shown: Preview, payload: Mapping[str, Any], kind: str, external: bool) -> Preview:
+    """A renderer's preview with only allowed edits offered and the catalog's word on whether
+    it reaches outside."""
+    allowed = {f.name for f in editable_fields(payload, kind)}
+    return replace(shown, editable=[f for f in shown.editable if f.name in allowed],
+                   external=external)
 
 
 def preview(row: ActionRow, catalog: DutyCatalog, sender: Sender, now: datetime) -> Preview:
@@ -170,10 +275,9 @@ def preview(row: ActionRow, catalog: DutyCatalog, sender: Sender, now: datetime)
     external = spec is None or spec.external
     renderer = _RENDERERS.get(row.kind)
     if renderer is not None:
-        return renderer(row, sender, now)
-    editable = editable_fields(row.payload)
-    fields = [(key, _field_text(value)) for key, value in row.payload.items()
-              if key != "attachments"]
+        return _checked(renderer(row, sender, now), row.payload, row.kind, external)
+    editable = editable_fields(row.payload, row.kind)
+    fields = plain_fields(row.payload)
     if spec is not None and spec.via == "mail":
         email = _email(row, sender, now)
         if email is not None:

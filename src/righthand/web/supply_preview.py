@@ -11,6 +11,7 @@ from righthand.store.tables import ActionRow
 from righthand.web import previews
 
 KINDS = ("supplies.purchase_order", "supplies.reorder_po")
+EDITABLE = ("subject", "body")
 
 
 def purchase_order(row: ActionRow, sender: previews.Sender, now: datetime) -> previews.Preview:
@@ -26,11 +27,12 @@ def purchase_order(row: ActionRow, sender: previews.Sender, now: datetime) -> pr
         fields.append(("What", what))
     email = previews.email_preview(row, sender, now)
     return previews.Preview("email" if email is not None else "fields", email=email,
-                            fields=fields, editable=previews.editable_fields(payload),
+                            fields=fields, editable=previews.editable_fields(payload, row.kind),
                             external=True)
 
 
 def install() -> None:
-    """Register the preview for both purchase order kinds (idempotent)."""
+    """Register the preview for both purchase order kinds (idempotent): only the email's
+    subject and text may be edited -- the number, vendor and total are the PDF's."""
     for kind in KINDS:
-        previews.register(kind, purchase_order)
+        previews.register(kind, purchase_order, editable=EDITABLE)
