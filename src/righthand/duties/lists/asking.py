@@ -4,6 +4,7 @@ someone off a list. Handlers only read and propose; the gate decides."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Action
 from righthand.duties.lists.contacts import email_owners, find_person, primary_email, views
@@ -157,7 +158,14 @@ def unsubscribe(request: Request) -> Reply:
         names = ", ".join(r.name for r in request.session.scalars(select(MailingListRow)))
         return Reply(f"I don't have a list called \"{list_name}\". Your lists: "
                      f"{names or 'none'}.")
-    sub = request.session.scalars(select(Subscription).where(
+    return take_off(request.session, person, row, request.requested_by)
+
+
+def take_off(session: Session, person: ContactRow, row: MailingListRow,
+             requested_by: str) -> Reply:
+    """Take a known contact off a known list (a lists.unsubscribe action), unless they are not
+    on it or left already."""
+    sub = session.scalars(select(Subscription).where(
         Subscription.list_id == row.id, Subscription.contact_id == person.id)).first()
     if sub is None:
         return Reply(f"{person.display_name} isn't on {row.name}.")
@@ -166,7 +174,8 @@ def unsubscribe(request: Request) -> Reply:
                      f"{sub.changed_at:%d %B %Y}.")
     action = Action(duty="lists.maintain", kind="lists.unsubscribe",
                     payload={"list_id": row.id, "list": row.name, "contact_id": person.id,
-                             "name": person.display_name, "email": address or "",
-                             "source": source},
+                             "name": person.display_name,
+                             "email": primary_email(session, person.id) or "",
+                             "source": f"requested by {requested_by}"},
                     summary=f"Take {person.display_name} off {row.name}", undoable=True)
     return Reply(f"Taking {person.display_name} off {row.name}.", actions=[action])

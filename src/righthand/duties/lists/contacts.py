@@ -187,13 +187,14 @@ def views(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
                 .join(MailingListRow, MailingListRow.id == Subscription.list_id)
                 .where(Subscription.contact_id.in_(part)).order_by(MailingListRow.slug)):
             out[sub.contact_id]["lists"].append(
-                {"list": slug, "state": sub.state, "source": sub.source,
+                {"list": slug, "list_id": sub.list_id, "state": sub.state, "source": sub.source,
                  "changed_at": sub.changed_at, "consent_at": sub.consent_at})
     return [out[i] for i in ids if i in out]
 
 
-def search(session: Session, text: str, limit: int = 20) -> list[ContactRow]:
-    """Contacts whose name, company, email or phone contains ``text``; fuzzy names after."""
+def search(session: Session, text: str, limit: int = 20, offset: int = 0) -> list[ContactRow]:
+    """Contacts whose name, company, email or phone contains ``text``; fuzzy names after.
+    ``offset`` skips that many (a page further on)."""
     needle = text.strip().lower()
     if not needle:
         return []
@@ -206,16 +207,18 @@ def search(session: Session, text: str, limit: int = 20) -> list[ContactRow]:
             func.lower(ContactEmail.address).like(like))),
         *([ContactRow.id.in_(select(ContactPhone.contact_id).where(
             ContactPhone.e164.like(f"%{digits}%")))] if len(digits) >= 4 else []),
-    )).order_by(ContactRow.display_name).limit(limit)
+    )).order_by(ContactRow.display_name, ContactRow.id).offset(offset).limit(limit)
     found = list(session.scalars(query))
     if found or len(needle) < 3:
         return found
+    if offset and session.scalar(query.offset(0).limit(1)) is not None:
+        return []  # past the last page of plain matches: no fuzzy ones after them
     from rapidfuzz import fuzz, process
 
     names = {i: n for i, n in session.execute(select(ContactRow.id, ContactRow.display_name))}
-    best = process.extract(needle, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=80,
-                           processor=str.lower)
-    ids = [key for _, _, key in best]
+    best = process.extract(needle, names, scorer=fuzz.WRatio, limit=offset + limit,
+                           score_cutoff=80, processor=str.lower)
+    ids = [key for _, _, key in best][offset:]
     rows = {r.id: r for r in session.scalars(select(ContactRow).where(ContactRow.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 
@@ -282,8 +285,55 @@ class CreateContactEffect:
         return f"Removed the contact {payload['contact'].get('display_name', '')} again."
 
 
+def remove_emails(session: Session, contact_id: int, addresses: Iterable[str]
+                  ) -> list[dict[str, Any]]:
+    """Delete these addresses of the contact; returns what went (address, label)."""
+    removed: list[dict[str, Any]] = []
+    for address in addresses:
+        found = session.scalars(select(ContactEmail).where(
+            ContactEmail.contact_id == contact_id,
+            func.lower(ContactEmail.address) == str(address).strip().lower())).first()
+        if found is not None:
+            removed.append({"address": found.address, "label": found.label})
+            session.delete(found)
+    return removed
+
+
+def remove_phones(session: Session, contact_id: int, numbers: Iterable[str]
+                  ) -> list[dict[str, Any]]:
+    """Delete these numbers (E.164 or as entered) of the contact; returns what went."""
+    removed: list[dict[str, Any]] = []
+    for number in numbers:
+        found = session.scalars(select(ContactPhone).where(
+            ContactPhone.contact_id == contact_id,
+            or_(ContactPhone.e164 == str(number), ContactPhone.raw == str(number)))
+            .order_by(ContactPhone.id)).first()
+        if found is not None:
+            removed.append({"raw": found.raw, "e164": found.e164, "label": found.label})
+            session.delete(found)
+    return removed
+
+
+def _put_back(session: Session, workspace_id: int, contact_id: int,
+              undo: Mapping[str, Any]) -> None:
+    """Restore the emails and phones an update removed."""
+    emails = list(undo.get("removed_emails") or [])
+    taken = email_owners(session, [e["address"] for e in emails])
+    if taken:
+        raise CannotUndo(f"{next(iter(taken))} belongs to contact #{next(iter(taken.values()))}"
+                         " now", hint="Merge the two contacts instead.")
+    for email in emails:
+        session.add(ContactEmail(workspace_id=workspace_id, contact_id=contact_id,
+                                 address=email["address"], label=email.get("label")))
+    for phone in undo.get("removed_phones") or []:
+        session.add(ContactPhone(workspace_id=workspace_id, contact_id=contact_id,
+                                 raw=phone["raw"], e164=phone.get("e164"),
+                                 label=phone.get("label")))
+
+
 class UpdateContactEffect:
-    """contacts.update: change fields, add emails/phones/tags, remove tags; undo restores."""
+    """contacts.update: change fields, add emails/phones/tags, remove emails/phones/tags; undo
+    restores."""
 
     def apply(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
               now: datetime) -> EffectResult:
@@ -304,6 +354,9 @@ class UpdateContactEffect:
                 attributes[key] = value
         row.attributes = attributes or None
         row.updated_at = now
+        gone_emails = remove_emails(session, row.id, payload.get("remove_emails") or [])
+        gone_phones = remove_phones(session, row.id, payload.get("remove_phones") or [])
+        session.flush()
         extra = ContactData.from_payload({"emails": payload.get("add_emails") or [],
                                           "phones": payload.get("add_phones") or [],
                                           "tags": payload.get("add_tags") or []})
@@ -326,7 +379,9 @@ class UpdateContactEffect:
                 session.delete(found)
         session.flush()
         return EffectResult(result={"contact_id": row.id},
-                            undo={"before": before, "added": added, "removed_tags": removed})
+                            undo={"before": before, "added": added, "removed_tags": removed,
+                                  "removed_emails": gone_emails,
+                                  "removed_phones": gone_phones})
 
     def undo(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
              undo: Mapping[str, Any], now: datetime) -> str:
@@ -340,4 +395,6 @@ class UpdateContactEffect:
         for tag in undo.get("removed_tags") or []:
             session.add(ContactTag(workspace_id=workspace_id,
                                    contact_id=int(payload["contact_id"]), tag=tag))
+        session.flush()
+        _put_back(session, workspace_id, int(payload["contact_id"]), undo)
         return f"Put contact #{payload['contact_id']} back as it was."

@@ -50,6 +50,14 @@ def subscribe(request: Request) -> Reply:
             first = request.session.scalars(select(ContactEmail).where(
                 ContactEmail.contact_id == found.id)).first()
             email = first.address if first else ""
+    return add_to(request.session, row, email, name, request.requested_by)
+
+
+def add_to(session: Session, row: MailingListRow, email: str, name: str,
+           requested_by: str) -> Reply:
+    """Add the person at ``email`` (known or new, called ``name``) to a known list: a
+    lists.subscribe action, unless the address is suppressed, they unsubscribed from the list
+    (only their own new consent brings them back) or are on it already."""
     if not email or "@" not in email:
         return Reply(f"What is {name or 'their'} email address? I need one to add them to "
                      f"{row.name}.")
@@ -60,14 +68,14 @@ def subscribe(request: Request) -> Reply:
         email = normalise_email(email)
     except InvalidValue as exc:
         return Reply(f"I can't use that address: {exc}.")
-    blocked = find_suppression(request.session, email)
+    blocked = find_suppression(session, email)
     if blocked is not None:
         return Reply(f"{email} is on the suppression list ({blocked.reason.replace('_', ' ')}, "
                      f"{blocked.created_at:%d %B %Y}), so no mailing may reach it. If they have "
                      f"asked to hear from you again: `righthand suppression remove {email}`.")
-    existing = contact_by_email(request.session, email)
+    existing = contact_by_email(session, email)
     if existing is not None:
-        sub = request.session.scalars(select(Subscription).where(
+        sub = session.scalars(select(Subscription).where(
             Subscription.list_id == row.id, Subscription.contact_id == existing.id)).first()
         if sub is not None and sub.state == "unsubscribed":
             return Reply(f"{existing.display_name} unsubscribed from {row.name} on "
@@ -78,7 +86,7 @@ def subscribe(request: Request) -> Reply:
     display = name or (existing.display_name if existing else email)
     action = Action(duty="lists.maintain", kind="lists.subscribe",
                     payload={"list_id": row.id, "list": row.name, "name": display,
-                             "email": email, "source": f"requested by {request.requested_by}"},
+                             "email": email, "source": f"requested by {requested_by}"},
                     summary=f"Add {display} <{email}> to {row.name}", undoable=True)
     return Reply(f"Adding {display} to {row.name}.", actions=[action])
 

@@ -284,7 +284,7 @@ class SaveSegmentEffect:
         if row is None:
             return f"The segment {payload['name']} was already gone."
         if undo.get("before") is None:
-            _check_unused(session, row)
+            check_unused(session, row)
             session.delete(row)
             return f"Removed the segment {payload['name']} again."
         row.filter = dict(undo["before"]["filter"])
@@ -301,7 +301,7 @@ class DeleteSegmentEffect:
         row = session.get(Segment, int(payload["segment_id"]))
         if row is None:
             raise NotFound(f"the segment {payload.get('name')!r} no longer exists")
-        _check_unused(session, row)
+        check_unused(session, row)
         image = {"id": row.id, "name": row.name, "list_id": row.list_id, "filter": row.filter}
         session.delete(row)
         return EffectResult(result={"deleted": image["id"]}, undo={"row": image})
@@ -315,7 +315,8 @@ class DeleteSegmentEffect:
         return f"The segment {image['name']} is back."
 
 
-def _check_unused(session: Session, row: Segment) -> None:
+def check_unused(session: Session, row: Segment) -> None:
+    """BadInput when a mailing uses the segment (it cannot be deleted then)."""
     used = session.scalars(select(Mailing.name).where(Mailing.segment_id == row.id)).first()
     if used:
         raise BadInput(f"the segment {row.name!r} is used by the mailing {used!r}",

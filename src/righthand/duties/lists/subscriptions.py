@@ -75,14 +75,17 @@ class Member:
 
 
 def members(session: Session, list_id: int, state: str | None = None,
-            limit: int | None = None) -> list[Member]:
-    """The list's subscribers (every state unless ``state``), by name."""
+            limit: int | None = None, offset: int = 0) -> list[Member]:
+    """The list's subscribers (every state unless ``state``), by name; ``offset`` skips that
+    many (a page further on)."""
     query = (select(Subscription, ContactRow.display_name)
              .join(ContactRow, ContactRow.id == Subscription.contact_id)
              .where(Subscription.list_id == list_id)
              .order_by(func.lower(ContactRow.display_name), ContactRow.id))
     if state:
         query = query.where(Subscription.state == state)
+    if offset:
+        query = query.offset(offset)
     if limit:
         query = query.limit(limit)
     return [Member(s.contact_id, name, s.state, s.source, s.changed_at, s.consent_at)
