@@ -2,6 +2,13 @@
 
 Undo data is kept in the import job's report (it can be large: the before-image of every
 contact an update changed); the action's own undo record only names the job.
+
+The import stays one transaction (the dispatcher claims, applies and marks it done together:
+all of it or none of it). Only its progress counter (``rows_done``) leaves it early, after
+each batch, through :class:`importer.Progress` -- committed on a connection of its own where a
+second writer may commit (PostgreSQL), kept in this process on SQLite (see ``importer``). A
+failed or interrupted import leaves no rows behind, only a counter that the next attempt
+starts again from 0.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from righthand.duties.lists.contacts import (
@@ -29,7 +36,15 @@ from righthand.duties.lists.contacts import (
     phone_owners,
     restore,
 )
-from righthand.duties.lists.importer import job_for, list_of, lists_by_slug, match, stored_rows
+from righthand.duties.lists.importer import (
+    Progress,
+    job_for,
+    list_of,
+    lists_by_slug,
+    match,
+    separate_commits,
+    stored_rows,
+)
 from righthand.duties.lists.records import ContactData
 from righthand.duties.lists.subscriptions import initial_state
 from righthand.duties.plugin import EffectResult
@@ -37,7 +52,7 @@ from righthand.errors import BadInput
 from righthand.store.bulk import bulk_insert
 from righthand.store.tables import MailingListRow, Subscription, Suppression
 
-BATCH = 5000
+BATCH = 1000  # records per batch of statements; the progress counter moves once a batch
 _OVERWRITE = ("given_name", "family_name", "display_name", "company", "notes", "timezone",
               "postal_address")
 
@@ -295,9 +310,17 @@ class ImportEffect:
         lines = stored_rows(job)
         run = _Run(session, workspace_id, now, job.mode, mailing_list,
                    source=f"import of {job.filename} (#{job.id})")
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        progress = Progress(engine, workspace_id, job.id, len(lines),
+                            commit=separate_commits(session))
+        progress(0, force=True)  # a retried import starts its counter again
         for start in range(0, len(lines), BATCH):  # batches keep memory flat
             run.execute([ContactData.from_json(json.loads(line))
                          for line in lines[start:start + BATCH]])
+            progress(min(start + BATCH, len(lines)))
+        progress(len(lines), force=not separate_commits(session))  # for this process's pages
+        job.rows_total, job.rows_done = len(lines), len(lines)
         del lines
         result = run.result()
         report = {k: v for k, v in job.report.items() if k != "rows"}

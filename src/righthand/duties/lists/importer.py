@@ -2,6 +2,14 @@
 exists even while the import waits for the client's approval), then apply it on delivery in
 one transaction of batched statements.
 
+Progress (the web console's progress bar): a job's ``rows_done`` of ``rows_total`` counts the
+rows checked while it is ``checking`` (the total is then an estimate from the file's line
+count), then the good records applied. :class:`Progress` writes the counter at most every
+:data:`PROGRESS_SECONDS`, each time in a short transaction of its own -- except on SQLite while
+the import is applied: its one transaction holds SQLite's only write lock, so no other
+connection can commit anything until it ends, and the counter is then kept in this process
+(:func:`live`) for the pages it serves; the job's row gets the final count with the import.
+
 Modes: ``add`` creates new contacts and only adds to known ones (missing fields, emails,
 phones, tags); ``update`` also overwrites known contacts' fields with the file's non-empty
 values; ``skip`` leaves known contacts alone. In every mode subscription states are kept: an
@@ -12,13 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Action
@@ -32,8 +45,74 @@ from righthand.duties.lists.subscriptions import resolve_list
 from righthand.errors import BadInput
 from righthand.store.tables import ImportJob, MailingListRow
 
+log = logging.getLogger(__name__)
 MODES = ("add", "update", "skip")
 MAX_BYTES = 200 * 1024 * 1024
+PROGRESS_SECONDS = 0.5  # how often a running check or import writes its counter
+_LIVE_KEEP = 64  # counters of imports applied in this process (SQLite), newest kept
+_live: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()
+_live_lock = threading.Lock()
+
+
+def live(engine: Engine, job_id: int) -> tuple[int, int] | None:
+    """(rows done, rows total) of an import being applied in this process, if there is one:
+    on SQLite the only place its counter is before the import commits."""
+    with _live_lock:
+        return _live.get((str(engine.url), job_id))
+
+
+class Progress:
+    """The counter of one job: call it with the rows done so far; it writes ``rows_done`` (and
+    ``rows_total`` when given) at most every :data:`PROGRESS_SECONDS`, in a short transaction
+    of its own on ``engine`` -- or, with ``commit=False``, only into :func:`live`."""
+
+    def __init__(self, engine: Engine, workspace_id: int, job_id: int, total: int | None, *,
+                 commit: bool = True) -> None:
+        self.engine, self.workspace_id, self.job_id = engine, workspace_id, job_id
+        self.total, self.commit = total, commit
+        self.done = 0
+        self._last = float("-inf")
+        self._published: int | None = None
+
+    def __call__(self, done: int, *, force: bool = False) -> None:
+        """Note ``done`` rows; publish them when it is time (or ``force``) and they changed."""
+        self.done = done
+        now = time.monotonic()
+        if done != self._published and (force or now - self._last >= PROGRESS_SECONDS):
+            self._last, self._published = now, done
+            self.publish()
+
+    def publish(self) -> None:
+        """Write the counter now."""
+        done = min(self.done, self.total) if self.total is not None else self.done
+        if self.total is not None:
+            with _live_lock:
+                key = (str(self.engine.url), self.job_id)
+                _live[key] = (done, self.total)
+                _live.move_to_end(key)
+                while len(_live) > _LIVE_KEEP:
+                    _live.popitem(last=False)
+        if not self.commit:
+            return
+        values: dict[str, int] = {"rows_done": done}
+        if self.total is not None:
+            values["rows_total"] = self.total
+        try:
+            with self.engine.connect().execution_options(righthand_write=True) as conn, \
+                    conn.begin():
+                if conn.dialect.name == "postgresql":  # never wait long: it is only a counter
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+                conn.execute(update(ImportJob).where(ImportJob.id == self.job_id,
+                                                     ImportJob.workspace_id == self.workspace_id)
+                             .values(values))
+        except DBAPIError as exc:  # the import goes on; the page shows the next count
+            log.warning("import #%s: progress not saved: %s", self.job_id, exc.orig)
+
+
+def separate_commits(session: Session) -> bool:
+    """Whether a second connection can commit while ``session`` holds a write transaction
+    (not on SQLite: one writer at a time)."""
+    return session.get_bind().dialect.name != "sqlite"
 
 
 @dataclass(frozen=True)
@@ -74,19 +153,37 @@ Matcher = Callable[[ContactData], bool]
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def parse_file(data: bytes, filename: str, options: ImportOptions,
-               is_known: Matcher | None = None) -> Parsed:
-    """Read and check every row of a CSV or vCard file (no database needed; ``is_known``
-    tells which records match existing contacts, for the preview)."""
-    if len(data) > MAX_BYTES:
-        raise BadInput(f"the file is larger than {MAX_BYTES // 2**20} MB",
-                       hint="Split it into smaller files and import them one by one.")
+def file_format(data: bytes, filename: str) -> str:
+    """``vcard`` or ``csv``: what :func:`parse_file` reads the file as."""
     suffix = PurePath(filename).suffix.lower()
     text_start = data[:4096].lstrip(b"\xef\xbb\xbf\xff\xfe\x00\r\n\t ").upper()
     if suffix in {".vcf", ".vcard"} or text_start.replace(b"\x00", b"").startswith(
             b"BEGIN:VCARD"):
+        return "vcard"
+    return "csv"
+
+
+def estimate_rows(data: bytes, filename: str) -> int:
+    """About how many rows (or cards) a file holds, for the progress bar while it is checked:
+    its lines after the header (a quoted cell may span lines), or its BEGIN:VCARD lines."""
+    if file_format(data, filename) == "vcard":
+        return max(data.upper().replace(b"\x00", b"").count(b"BEGIN:VCARD"), 1)
+    lines = data.count(b"\n") + (0 if data.rstrip(b"\x00").endswith(b"\n") else 1)
+    return max(lines - 1, 1)
+
+
+def parse_file(data: bytes, filename: str, options: ImportOptions,
+               is_known: Matcher | None = None,
+               progress: Callable[[int], None] | None = None) -> Parsed:
+    """Read and check every row of a CSV or vCard file (no database needed; ``is_known``
+    tells which records match existing contacts, for the preview; ``progress`` hears how many
+    CSV rows are checked, row by row)."""
+    if len(data) > MAX_BYTES:
+        raise BadInput(f"the file is larger than {MAX_BYTES // 2**20} MB",
+                       hint="Split it into smaller files and import them one by one.")
+    if file_format(data, filename) == "vcard":
         return _parse_vcards(data, options, is_known)
-    return _parse_csv(data, options, is_known)
+    return _parse_csv(data, options, is_known, progress)
 
 
 def _keep(parsed: Parsed, record: ContactData, seen: dict[str, int], unit: str,
@@ -104,7 +201,8 @@ def _keep(parsed: Parsed, record: ContactData, seen: dict[str, int], unit: str,
         parsed.known += 1
 
 
-def _parse_csv(data: bytes, options: ImportOptions, is_known: Matcher | None) -> Parsed:
+def _parse_csv(data: bytes, options: ImportOptions, is_known: Matcher | None,
+               progress: Callable[[int], None] | None = None) -> Parsed:
     table = csv_io.read_table(data, options.encoding, options.delimiter)
     targets = plan(table.header, dict(options.mapping))
     columns = {h: str(t) for h, t in zip(table.header, targets, strict=True) if h}
@@ -114,6 +212,8 @@ def _parse_csv(data: bytes, options: ImportOptions, is_known: Matcher | None) ->
                               if t.field == "attr" and h]})
     seen: dict[str, int] = {}
     for number, cells in table.rows:
+        if progress is not None:
+            progress(number - 1)  # the spreadsheet's row number, less the header
         try:
             record = build_record(number, cells, targets, options.region)
         except InvalidValue as exc:
@@ -151,24 +251,55 @@ def invalid_csv(parsed: Parsed) -> str | None:
     return out.getvalue()
 
 
-def check(session: Session, data: bytes, filename: str, options: ImportOptions) -> Parsed:
-    """Read and check a file against the workspace (only reads: a big file is parsed
-    outside the write transaction that records it)."""
+def check_options(session: Session, options: ImportOptions) -> None:
+    """BadInput for a wrong mode or list name (before any row is read)."""
     if options.mode not in MODES:
         raise BadInput(f"the import mode is add, update or skip, not {options.mode!r}",
                        hint="add: new contacts, fill gaps in known ones; update: also "
                             "overwrite known contacts' fields; skip: leave known ones alone.")
     if options.list_name:
-        resolve_list(session, options.list_name)  # a wrong list name fails before the parse
+        resolve_list(session, options.list_name)
+
+
+def check(session: Session, data: bytes, filename: str, options: ImportOptions,
+          progress: Callable[[int], None] | None = None) -> Parsed:
+    """Read and check a file against the workspace (only reads: a big file is parsed
+    outside the write transaction that records it)."""
+    check_options(session, options)  # a wrong list name fails before the parse
     emails = email_owners(session)
     phones = phone_owners(session)
     return parse_file(data, filename, options,
-                      lambda record: match(record, emails, phones) is not None)
+                      lambda record: match(record, emails, phones) is not None, progress)
+
+
+def start(session: Session, workspace_id: int, data: bytes, filename: str,
+          options: ImportOptions, now: datetime) -> ImportJob:
+    """A job for a file about to be checked (status ``checking``), so its page can show the
+    check's progress; :func:`record` fills it in when the check is done."""
+    check_options(session, options)
+    kind = file_format(data, filename)
+    job = ImportJob(workspace_id=workspace_id, kind=f"contacts-{kind}",
+                    filename=PurePath(filename).name[:500], mode=options.mode,
+                    status="checking", rows_total=estimate_rows(data, filename), rows_done=0,
+                    report={"format": kind, "sha256": hashlib.sha256(data).hexdigest(),
+                            "size": len(data)}, started_at=now)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def fail(session: Session, job_id: int, problem: str, hint: str | None) -> None:
+    """Mark a job whose check failed, with what to do about it."""
+    job = session.get(ImportJob, job_id)
+    if job is not None and job.status == "checking":
+        job.status = "failed"
+        job.report = {**job.report, "error": problem, "hint": hint}
 
 
 def record(session: Session, workspace_id: int, parsed: Parsed, data: bytes, filename: str,
-           options: ImportOptions, now: datetime) -> ImportJob:
-    """Record a checked file as an import job (status ``prepared``), report and all."""
+           options: ImportOptions, now: datetime, job_id: int | None = None) -> ImportJob:
+    """Record a checked file as an import job (status ``prepared``), report and all: a new
+    one, or the ``checking`` job ``job_id`` made by :func:`start`."""
     mailing_list = resolve_list(session, options.list_name) if options.list_name else None
     report = dict(parsed.report)
     report.update(
@@ -178,12 +309,21 @@ def record(session: Session, workspace_id: int, parsed: Parsed, data: bytes, fil
         preview={"new": parsed.count - parsed.known, "known": parsed.known},
         invalid_reasons=[[row[0], row[1]] for row in parsed.invalid[:50]],
         rows="\n".join(parsed.lines))
-    job = ImportJob(workspace_id=workspace_id, kind=f"contacts-{parsed.format}",
-                    filename=PurePath(filename).name[:500], mode=options.mode,
-                    status="prepared", total=parsed.count + len(parsed.invalid),
-                    invalid=len(parsed.invalid), report=report,
-                    invalid_rows=invalid_csv(parsed), started_at=now)
-    session.add(job)
+    fields: dict[str, Any] = {
+        "kind": f"contacts-{parsed.format}", "filename": PurePath(filename).name[:500],
+        "mode": options.mode, "status": "prepared", "total": parsed.count + len(parsed.invalid),
+        "invalid": len(parsed.invalid), "report": report, "invalid_rows": invalid_csv(parsed),
+        "rows_total": parsed.count, "rows_done": 0}
+    if job_id is None:
+        job = ImportJob(workspace_id=workspace_id, started_at=now, **fields)
+        session.add(job)
+    else:
+        job = job_for(session, job_id)
+        if job.status != "checking":
+            raise BadInput(f"import #{job_id} is {job.status}, not being checked",
+                           hint="Import the file again.")
+        for name, value in fields.items():
+            setattr(job, name, value)
     session.flush()
     return job
 

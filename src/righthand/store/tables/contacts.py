@@ -126,12 +126,16 @@ class ImportJob(Scoped, Base):
     kind: Mapped[str] = mapped_column(String(32))  # contacts-csv contacts-vcard deals-csv
     filename: Mapped[str] = mapped_column(String(500), default="")
     mode: Mapped[str] = mapped_column(String(16))  # add update skip
-    status: Mapped[str] = mapped_column(String(16))  # running done failed
+    status: Mapped[str] = mapped_column(String(16))  # checking prepared done failed refused undone
     total: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     invalid: Mapped[int] = mapped_column(Integer, default=0)
+    # The progress bar: rows checked of the file's rows while ``checking`` (an estimate from
+    # its line count until the check ends), then good records applied of the good records.
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     invalid_rows: Mapped[str | None] = mapped_column(Text)  # CSV text, with a reason column
     started_at: Mapped[datetime]
