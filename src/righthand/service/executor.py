@@ -75,9 +75,14 @@ def store_action(session: Session, workspace_id: int, action: Action, requested_
 
 def propose(session: Session, workspace_id: int, action: Action, job: JobDescription,
             catalog: DutyCatalog, now: datetime, requested_by: str, approval_ttl: timedelta,
-            parent: ActionRow | None = None) -> Proposed:
-    """Record ``action``, decide it, and route it to the outbox, the approvals queue, or no."""
+            parent: ActionRow | None = None, ask_instead: Ask | None = None) -> Proposed:
+    """Record ``action``, decide it, and route it to the outbox, the approvals queue, or no.
+
+    ``ask_instead``: where the gate would allow, ask the client anyway, for this reason (a rule
+    of the caller's that the job description cannot express; the gate's no still comes first)."""
     decision = decide(action, job, ledger_view(session, action, job, now), now, catalog)
+    if ask_instead is not None and isinstance(decision, Allow):
+        decision = ask_instead
     manifest = catalog.get(action.duty)
     spec = manifest.kind(action.kind) if manifest else None
     if spec is not None and spec.undoable != action.undoable:

@@ -49,8 +49,32 @@ class Print:
         return PrintEffect().undo(session, workspace_id, payload, undo, now)
 
 
+class Control:
+    """The ``mailings.resume`` and ``mailings.retry`` local effects: the approved (or allowed)
+    control is applied by ``service.campaign_control`` and attributed to whoever asked."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    def apply(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+              now: datetime) -> EffectResult:
+        """Resume the campaign, or put its failed recipients back in line."""
+        from righthand.service.campaign_control import apply_control
+
+        return EffectResult(result=apply_control(session, self.operation, payload, now))
+
+    def undo(self, session: Session, workspace_id: int, payload: Mapping[str, Any],
+             undo: Mapping[str, Any], now: datetime) -> str:
+        """Mail that went out cannot be taken back (pause or cancel the campaign instead)."""
+        from righthand.errors import CannotUndo
+
+        raise CannotUndo(f"a {self.operation} of a mailing cannot be undone",
+                         hint="Pause or cancel the mailing to stop what is still to go.")
+
+
 plugin = DutyPlugin(
     name="mailings", manifests=(MAILINGS_SEND,),
     routes=(Route("mailings.send", "mailings.send", send),
             Route("mailings.status", "mailings.send", status)),
-    effects={"mailings.print": Print()})
+    effects={"mailings.print": Print(), "mailings.resume": Control("resume"),
+             "mailings.retry": Control("retry")})

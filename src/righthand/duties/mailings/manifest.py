@@ -12,4 +12,9 @@ MAILINGS_SEND = DutyManifest(
         ActionKind("mailings.send_campaign", "Send an email campaign to a list", via="campaign"),
         ActionKind("mailings.test_send", "Send a test of a mailing to the client", via="mail"),
         ActionKind("mailings.print", "Produce merged letters and labels as PDF"),
+        # Local: they put the campaign's outbox entry back to work (mail goes out again), so
+        # they meet the gate like a send; pausing and cancelling only stop mail and are not
+        # actions (see service/campaign_control.py).
+        ActionKind("mailings.resume", "Resume a paused email campaign"),
+        ActionKind("mailings.retry", "Send a campaign again to its failed recipients"),
     ))

@@ -1,13 +1,19 @@
 """Mailings: drafts (compose and edit), a preview per recipient, a dry run, a test send to the
 client, sending (ONE ``mailings.send_campaign`` Action for the whole campaign, bound to the
 content hash), live progress while sending and the results. Everything is
-``duties.mailings`` (store, preview, proposals) and ``service.campaign_control``."""
+``duties.mailings`` (store, preview, proposals) and ``service.campaign_control``.
+
+Pause and cancel only stop mail: done at once, audited as the user. Resume and retry make mail
+go out again: each is an Action (``mailings.resume``, ``mailings.retry``) through the gate, as
+the user -- and a staff member's resume of a mailing the client paused waits for the client.
+The progress fragment says what holds a live mailing back (quiet hours, a chosen time, a
+retry) and when nothing is picking it up (no worker)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import BackgroundTasks, Form, Query, Request
@@ -18,13 +24,16 @@ from sqlalchemy.orm import Session
 from righthand.duties.mailings import preview as previews
 from righthand.duties.mailings import proposals, store
 from righthand.errors import BadInput, NotFound
-from righthand.service import audit, campaign_control
-from righthand.store.tables import Mailing, MailingListRow, Segment
+from righthand.service import audit, campaign_control, workspaces
+from righthand.store.tables import ActionRow, Mailing, MailingListRow, OutboxRow, Segment
 from righthand.web import acting, operations
 from righthand.web.auth import Context, PageContext, get_app
-from righthand.web.render import NavItem, render
+from righthand.web.render import NavItem, local, render
 from righthand.web.routing import page_router
 from righthand.web.sanitize import sanitize_mail_html
+
+if TYPE_CHECKING:
+    from righthand.bootstrap import App
 
 router = page_router()
 NAV = [NavItem("mailings", "Mailings", "mailings", order=50)]
@@ -113,13 +122,25 @@ def _detail(request: Request, ctx: Context, mailing_id: int, as_address: str = "
         text = proposals.status_text(session, mailing)
         profile_email = str((operations.workspace_row(session, ctx).profile or {})
                             .get("email") or "")
+        facts = _held(session, app, ctx, mailing)
         session.expunge_all()
     return render(request, "mailing.html", ctx=ctx, active="mailings", title=mailing.name,
                   m=mailing, refusal=None, person=person, rendered=rendered, clean=clean,
                   images=images, report=report, problem=problem, recipients=recipients,
                   as_address=as_address, waiting=waiting, state=status, counts=counts,
                   lists=lists, segments=segs, status_text=text, profile_email=profile_email,
-                  live=status in LIVE, notices=notices or [], said=said)
+                  live=status in LIVE, notices=notices or [], said=said, **facts)
+
+
+def _held(session: Session, app: App, ctx: Context, mailing: Mailing) -> dict[str, Any]:
+    """What the progress fragment says beyond the counts: what holds the mailing back, and
+    the resumes and retries still waiting (for approval, or for quiet hours to end)."""
+    now = app.clock()
+    job = workspaces.job_description(session, operations.workspace_row(session, ctx))
+    controls = [row for kind in campaign_control.GATED.values()
+                if (row := campaign_control.open_control(session, mailing, kind)) is not None]
+    return {"hold": campaign_control.hold(session, mailing, job, now), "controls": controls,
+            "now": now}
 
 
 @router.get("/mailings/{mailing_id}", response_class=HTMLResponse)
@@ -208,9 +229,10 @@ def send(request: Request, ctx: PageContext, mailing_id: int,
 
 
 @router.post("/mailings/{mailing_id}/control", response_class=HTMLResponse)
-def control(request: Request, ctx: PageContext, mailing_id: int,
+def control(request: Request, ctx: PageContext, mailing_id: int, tasks: BackgroundTasks,
             op: Annotated[str, Form(max_length=8)]) -> HTMLResponse:
-    """Pause, resume, cancel, or retry the failed recipients."""
+    """Pause or cancel at once (they only stop mail; audited as this user); resume, or retry
+    the failed recipients, as an Action through the gate (they make mail go out)."""
     ctx.require("ask")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
@@ -218,8 +240,55 @@ def control(request: Request, ctx: PageContext, mailing_id: int,
         if op not in CONTROLS:
             raise BadInput(f"{op!r} is not something a mailing can do",
                            hint="Pause, resume, cancel or retry.")
-        said = getattr(campaign_control, op)(session, mailing, app.clock(), ctx.actor)
-    return _detail(request, ctx, mailing_id, said=str(said))
+        if op in campaign_control.GATED:
+            action = campaign_control.control_action(session, mailing, op, ctx.actor)
+        else:  # pause, cancel: at once
+            action = str(getattr(campaign_control, op)(session, mailing, app.clock(), ctx.actor))
+        if isinstance(action, str):
+            said = action
+        else:
+            job = workspaces.job_description(session, operations.workspace_row(session, ctx))
+            done = campaign_control.propose_control(session, ctx.workspace_id, mailing, action,
+                                                    job, app.catalog, app.clock(), ctx.actor,
+                                                    app.approval_ttl)
+            decided = (done.row.id, done.decision, done.approval_id, done.row.summary)
+    if isinstance(action, str):  # done (pause, cancel), or nothing to do (no failed ones)
+        return _detail(request, ctx, mailing_id, said=said)
+    action_id, decision, approval_id, summary = decided
+    if decision.name == "allow":
+        app.dispatcher().run_once(only=[action_id])  # the local effect: resume or retry now
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        row = session.get(ActionRow, action_id)
+        state = row.state if row is not None else "unknown"
+        effect = ((row.result or {}).get("result") or {}) if row is not None else {}
+        campaign, said = effect.get("campaign_action"), str(effect.get("said") or f"{summary}.")
+        entry = session.scalars(select(OutboxRow).where(OutboxRow.action_id == action_id)) \
+            .first()
+        later = entry.not_before if entry is not None and state == "queued" else None
+    if state == "done" and campaign:
+        tasks.add_task(acting.deliver, app, [int(campaign)])  # the campaign goes on
+    message = _control_message(ctx, decision, state, said if state == "done" else summary,
+                               approval_id, later)
+    notice = acting.Outcome(action_id, decision.name, state, message, approval_id)
+    return _detail(request, ctx, mailing_id, notices=[notice])
+
+
+def _control_message(ctx: Context, decision: Any, state: str, summary: str,
+                     approval_id: int | None, later: datetime | None) -> str:
+    if decision.name == "deny":
+        return f"Not done: {decision.reason}"
+    if decision.name == "ask":
+        return f"Waiting for the client's approval (#{approval_id}): {summary}. " \
+               f"{decision.reason}"
+    if state == "done":
+        return f"Done: {summary}"
+    if state == "failed":
+        return f"Failed: {summary}. See the outbox for the reason."
+    if later is not None:
+        at = later if later.tzinfo else later.replace(tzinfo=UTC)
+        return f"Queued: {summary}, from {local(at, ctx.timezone)} " \
+               f"({ctx.timezone}; quiet hours)."
+    return f"Queued: {summary}; the worker delivers it shortly."
 
 
 @router.get("/mailings/{mailing_id}/progress", response_class=HTMLResponse)
@@ -232,6 +301,9 @@ def progress(request: Request, ctx: PageContext, mailing_id: int) -> HTMLRespons
         status = campaign_control.effective_status(session, mailing)
         counts = {} if refusal else store.counts(session, mailing.id)
         text = "" if refusal else proposals.status_text(session, mailing)
-        session.expunge(mailing)
+        facts = {"hold": None, "controls": [], "now": app.clock()} if refusal \
+            else _held(session, app, ctx, mailing)
+        session.expunge_all()
     return render(request, "mailing_progress.html", ctx=ctx, m=mailing, state=status,
-                  counts=counts, status_text=text, live=status in LIVE and not refusal)
+                  counts=counts, status_text=text, live=status in LIVE and not refusal,
+                  **facts)
