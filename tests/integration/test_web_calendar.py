@@ -115,13 +115,62 @@ def test_today_shows_the_rest_of_the_briefing(single_app, office, owner):
     assert "<h1>Today&#39;s briefing</h1>" in page.text or "Today's briefing</h1>" in page.text
 
 
+def _profile_form(owner, slug: str) -> dict[str, str]:
+    """The profile form as the settings page fills it in (the zone from its picker)."""
+    settings = owner.get(f"/w/{slug}/settings").text
+    values = dict(re.findall(r'name="(\w+)" type="\w+" value="([^"]*)"', settings))
+    form = {k: values.get(k, "") for k in ("client_name", "assistant_name", "address_form",
+                                           "business_name", "email", "phone")}
+    zone = re.search(r'<select id="p-timezone".*?<option selected>([^<]+)</option>', settings,
+                     re.S)
+    assert zone, "the zone picker shows the workspace's zone chosen"
+    return {**form, "timezone": zone.group(1)}
+
+
+def test_each_weekday_has_its_own_working_hours(single_app, office, owner):
+    from righthand.duties.appointments import rules as stored_rules
+
+    form = _profile_form(owner, office.slug)
+    assert form["timezone"] == "America/New_York"
+    page = owner.get(f"/w/{office.slug}/settings").text
+    assert 'id="p-hours-mon" name="hours_mon" value="09:00-17:00"' in page
+    assert '<label for="p-hours-sat">Saturday</label>' in page
+    week = {f"hours_{d}": "09:00-17:00" for d in ("mon", "tue", "wed", "thu")}
+    assert 'name="hours_sent" value="true"' in page  # the page sends all seven days
+    typed = {**form, **week, "hours_sent": "true", "signature": "Pat, typed before the mistake",
+             "hours_fri": "", "hours_sat": "10:00-13:00", "hours_sun": "noon-ish"}
+    bad = owner.post(f"/w/{office.slug}/settings/profile", data=typed)
+    assert bad.status_code == 400
+    assert "Sunday" in bad.text and "09:00-17:30" in bad.text and 'role="alert"' in bad.text
+    assert 'value="noon-ish"' in bad.text and 'value="10:00-13:00"' in bad.text, \
+        "the refused form comes back as it was typed"
+    assert "Pat, typed before the mistake" in bad.text
+    backwards = owner.post(f"/w/{office.slug}/settings/profile",
+                           data={**typed, "hours_sun": "17:00-09:00"})
+    assert backwards.status_code == 400 and "end after it starts" in backwards.text
+    saved = owner.post(f"/w/{office.slug}/settings/profile", data={**typed, "hours_sun": ""})
+    assert saved.status_code == 200 and "weekly hours" in saved.text, saved.text[-1500:]
+    with single_app.db.unit(office.workspace_id, write=False) as session:
+        hours = stored_rules.load(session).to_json()["hours"]
+    assert (hours["fri"], hours["sat"], hours["sun"], hours["mon"]) == \
+        ("", "10:00-13:00", "", "09:00-17:00")
+    zone = ZoneInfo("America/New_York")
+    for day, expected in (("2026-11-27", set()), ("2026-11-28", {10, 11, 12})):  # Fri, Sat
+        found = owner.get(f"/w/{office.slug}/calendar/slots",
+                          params={"what": "call", "minutes": "30", "day": day})
+        hours_offered = {datetime.fromisoformat(s).astimezone(zone).hour
+                         for s in re.findall(r'name="start" value="([^"]+)"', found.text)
+                         if s.startswith(day)}
+        assert hours_offered == expected or (expected and hours_offered <= expected), \
+            (day, hours_offered)
+    again = owner.post(f"/w/{office.slug}/settings/profile", data={**typed, "hours_sun": ""})
+    assert "Nothing changed." in again.text
+
+
 def test_working_hours_in_the_profile_are_the_bookable_hours(single_app, office, owner):
     from righthand.duties.appointments import rules as stored_rules
 
-    settings = owner.get(f"/w/{office.slug}/settings").text
-    values = dict(re.findall(r'name="(\w+)" type="\w+" value="([^"]*)"', settings))
-    form = {k: values.get(k, "") for k in ("client_name", "assistant_name", "address_form",
-                                           "timezone", "business_name", "email", "phone")}
+    form = _profile_form(owner, office.slug)
     bad = owner.post(f"/w/{office.slug}/settings/profile",
                      data={**form, "working_hours": "nine to five"})
     assert bad.status_code == 400 and "09:00-17:30" in bad.text

@@ -286,20 +286,48 @@ def phase_changes(current: JobDescription, target: JobDescription,
     return lines
 
 
-def _working_hours(session: Session, workspace_id: int, text: str, now: datetime) -> None:
-    """Working hours (e.g. 09:00-12:00,13:00-17:30) become the bookable hours of Monday to
-    Friday, which the calendar's proposed slots and scheduling use."""
+_HOURS = re.compile(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}(,\d{1,2}:\d{2}-\d{1,2}:\d{2})*")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _hours_text(text: str, day: str) -> str:
+    """One day's hours as the availability rules store them ("" is a day off)."""
+    value = text.replace(" ", "").replace("\u2013", "-")
+    if value and not _HOURS.fullmatch(value):
+        raise BadInput(f"the working hours of {day}, {text!r}, are not like 09:00-17:30",
+                       hint="Write them as 09:00-17:30, or 09:00-12:00,13:00-17:30; leave the "
+                            "day empty when it is a day off.")
+    return value
+
+
+def working_hours(session: Session) -> dict[str, str]:
+    """The bookable hours per weekday (``mon``..``sun``), as the settings page shows them."""
     from righthand.duties.appointments import rules
 
-    value = text.replace(" ", "").replace("\u2013", "-")
-    if not re.fullmatch(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}(,\d{1,2}:\d{2}-\d{1,2}:\d{2})*", value):
-        raise BadInput(f"working hours {text!r} are not like 09:00-17:30",
-                       hint="Write them as 09:00-17:30, or 09:00-12:00,13:00-17:30.")
-    rules.save(session, workspace_id, {"hours": dict.fromkeys(
-        ("mon", "tue", "wed", "thu", "fri"), value)}, now)
+    return dict(rules.load(session).to_json()["hours"])
 
 
-def update_profile(app: App, ctx: Context, form: Mapping[str, str]) -> list[str]:
+def _save_hours(session: Session, workspace_id: int, hours: Mapping[str, str],
+                now: datetime) -> bool:
+    """Store changed weekday hours in the availability rules, which the calendar's proposed
+    slots and scheduling use; True when something changed."""
+    from righthand.duties.appointments import rules
+    from righthand.duties.appointments.availability import WEEKDAYS
+
+    wanted = {day: _hours_text(hours[day], WEEKDAY_NAMES[WEEKDAYS.index(day)])
+              for day in WEEKDAYS if day in hours}
+    current = working_hours(session)
+    if all(current.get(day) == value for day, value in wanted.items()):
+        return False
+    try:
+        rules.save(session, workspace_id, {"hours": {**current, **wanted}}, now)
+    except BadInput as exc:
+        raise BadInput(f"those working hours don't work: {exc.message}",
+                       hint="Each window must end after it starts, e.g. 09:00-17:30.") from None
+    return True
+
+
+def update_profile(app: App, ctx: Context, form: Mapping[str, Any]) -> list[str]:
     """Save the workspace profile (names, zone, signature...); returns what changed (audited)."""
     ctx.require("job")
     with app.db.unit(ctx.workspace_id) as session:
@@ -308,11 +336,20 @@ def update_profile(app: App, ctx: Context, form: Mapping[str, str]) -> list[str]
                   "address_form": ws.address_form or "", "timezone": ws.timezone,
                   **{k: str((ws.profile or {}).get(k) or "") for k in PROFILE_FIELDS},
                   "postal_address": "\n".join((ws.profile or {}).get("postal_address") or [])}
-        after = {k: (form.get(k) or "").replace("\r\n", "\n").strip()[:2000] for k in before}
+        # A field the form did not send (None) keeps its value.
+        after = {k: before[k] if form.get(k) is None else
+                 str(form.get(k)).replace("\r\n", "\n").strip()[:2000] for k in before}
         if not after["client_name"]:
             raise BadInput("the client's name is empty")
         workspaces.check_timezone(after["timezone"])
         changed = sorted(k for k in before if before[k] != after[k])
+        from righthand.duties.appointments.availability import WEEKDAYS
+
+        every_day = bool(form.get("hours_sent"))  # the page sends all seven; empty is off
+        days = {day: str(form.get(f"hours_{day}") or "").strip() for day in WEEKDAYS
+                if every_day or form.get(f"hours_{day}") is not None}
+        if days and _save_hours(session, ws.id, days, app.clock()):
+            changed.append("weekly hours")
         if not changed:
             return []
         ws.client_name = after["client_name"][:200]
@@ -328,8 +365,10 @@ def update_profile(app: App, ctx: Context, form: Mapping[str, str]) -> list[str]
             from righthand.duties.calendar import index
 
             index.reindex_all(session, app.clock(), ws.timezone)
-        if "working_hours" in changed and after["working_hours"]:
-            _working_hours(session, ws.id, after["working_hours"], app.clock())
+        if "working_hours" in changed and after["working_hours"]:  # Monday to Friday at once
+            value = _hours_text(after["working_hours"], "Monday to Friday")
+            _save_hours(session, ws.id, dict.fromkeys(("mon", "tue", "wed", "thu", "fri"),
+                                                      value), app.clock())
         audit.append(session, ws.id, ctx.actor, "profile.changed", ws.slug,
                      {"fields": changed}, at=app.clock())
         return changed

@@ -3,6 +3,8 @@ signed-in user's own account: password, two-step sign-in (TOTP), API tokens."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -24,7 +26,8 @@ router = page_router()
 
 def _page(request: Request, ctx: Context, *, notice: str | None = None,
           new_token: str | None = None, totp_setup: dict[str, str] | None = None,
-          status: int = 200) -> HTMLResponse:
+          status: int = 200, typed: ProfileForm | None = None) -> HTMLResponse:
+    """The settings page; ``typed``: a profile form that was refused, shown as it was typed."""
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         ws = operations.workspace_row(session, ctx)
@@ -35,12 +38,37 @@ def _page(request: Request, ctx: Context, *, notice: str | None = None,
                   "address_form": ws.address_form or "", "timezone": ws.timezone,
                   **{k: str(profile.get(k) or "") for k in operations.PROFILE_FIELDS},
                   "postal_address": "\n".join(profile.get("postal_address") or [])}
+        hours = operations.working_hours(session)
+    if typed is not None:
+        sent = typed.model_dump()
+        values.update({k: v for k, v in sent.items() if k in values and v is not None})
+        hours.update({key: str(sent[f"hours_{key}"] or "") for key, _day in WEEK
+                      if typed.hours_sent or sent[f"hours_{key}"] is not None})
     scopes = [(name, text) for name, text in tokens.SCOPES.items()
               if name in tokens.ROLE_SCOPES.get(ctx.role, frozenset())]
     return render(request, "settings.html", ctx=ctx, active="settings", title="Settings",
-                  values=values, has_totp=bool(user and user.totp_secret), tokens=mine,
+                  values=values, hours=hours, days=WEEK, zones=_zones(values["timezone"]),
+                  has_totp=bool(user and user.totp_secret), tokens=mine,
                   scopes=scopes, notice=notice, new_token=new_token, totp_setup=totp_setup,
-                  status=status)
+                  refused=typed is not None, status=status)
+
+
+WEEK = tuple(zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), operations.WEEKDAY_NAMES,
+                 strict=True))
+
+
+@functools.cache
+def _all_zones() -> tuple[str, ...]:
+    """The IANA zones people pick from (no legacy aliases like US/Eastern or Etc/GMT+5)."""
+    return tuple(sorted(z for z in zoneinfo.available_timezones()
+                        if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/"))
+                        and z.split("/")[0][0].isupper()))
+
+
+def _zones(current: str) -> tuple[str, ...]:
+    """The zone choices, with the workspace's own first among them even if it is an alias."""
+    zones = _all_zones()
+    return zones if current in zones else (current, *zones)
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -61,14 +89,28 @@ class ProfileForm(BaseModel):
     phone: str = Field("", max_length=50)
     postal_address: str = Field("", max_length=1000)
     signature: str = Field("", max_length=2000)
-    working_hours: str = Field("", max_length=100)
+    working_hours: str | None = Field(None, max_length=100)  # Monday to Friday at once
+    # One day each (the page's, which also sends hours_sent): empty is a day off. Without
+    # hours_sent (an older form, a script) absent days are left as they are. FastAPI reads an
+    # empty form field as absent, hence the marker.
+    hours_sent: bool = False
+    hours_mon: str | None = Field(None, max_length=100)
+    hours_tue: str | None = Field(None, max_length=100)
+    hours_wed: str | None = Field(None, max_length=100)
+    hours_thu: str | None = Field(None, max_length=100)
+    hours_fri: str | None = Field(None, max_length=100)
+    hours_sat: str | None = Field(None, max_length=100)
+    hours_sun: str | None = Field(None, max_length=100)
 
 
 @router.post("/settings/profile", response_class=HTMLResponse)
 def save_profile(request: Request, ctx: PageContext,
                  form: Annotated[ProfileForm, Form()]) -> HTMLResponse:
     """Save the profile (owner only; audited)."""
-    changed = operations.update_profile(get_app(request), ctx, form.model_dump())
+    try:
+        changed = operations.update_profile(get_app(request), ctx, form.model_dump())
+    except BadInput as exc:  # shown above the form, with everything as it was typed
+        return _page(request, ctx, notice=exc.one_line(), status=400, typed=form)
     notice = f"Saved: {', '.join(changed)}." if changed else "Nothing changed."
     return _page(request, ctx, notice=notice)
 
