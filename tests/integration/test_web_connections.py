@@ -147,7 +147,22 @@ def test_phone_and_model_and_owner_only(single_app, office, owner, monkeypatch):
 SID, TOKEN, NUMBER = "AC0123456789abcdef", "carrier-token", "+12025550147"
 
 
-class _Numbers(BaseHTTPRequestHandler):
+class _JsonApi(BaseHTTPRequestHandler):
+    """A JSON HTTP API on loopback (quiet)."""
+
+    def _answer(self, status: int, data: dict[str, object]) -> None:
+        body = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        return
+
+
+class _Numbers(_JsonApi):
     """A Twilio-compatible carrier's IncomingPhoneNumbers list, behind the account's token;
     ``voice_url`` is where the carrier sends the number's calls."""
 
@@ -167,17 +182,6 @@ class _Numbers(BaseHTTPRequestHandler):
             numbers = [{"phone_number": NUMBER, "voice_url": type(self).voice_url}]
             self._answer(200, {"incoming_phone_numbers": [n for n in numbers
                                                           if n["phone_number"] == wanted]})
-
-    def _answer(self, status: int, data: dict[str, object]) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        return
 
 
 def test_the_phone_line_is_checked_with_the_carrier(single_app, office, owner, monkeypatch):
@@ -219,23 +223,14 @@ def test_the_phone_line_is_checked_with_the_carrier(single_app, office, owner, m
         server.server_close()
 
 
-class _Models(BaseHTTPRequestHandler):
+class _Models(_JsonApi):
     """An OpenAI-compatible endpoint's model list, behind a key."""
 
     def do_GET(self) -> None:
         if self.headers.get("Authorization") != "Bearer right-key":
-            self.send_response(401)
-            self.end_headers()
+            self._answer(401, {"error": "bad key"})
             return
-        body = json.dumps({"data": [{"id": "small-model"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        return
+        self._answer(200, {"data": [{"id": "small-model"}]})
 
 
 def test_the_language_model_endpoint_key_and_model(single_app, office, owner, monkeypatch):
