@@ -92,6 +92,8 @@ def test_staff_resume_of_a_client_paused_mailing_waits_for_the_client(app, monke
     staff = _signed_in(app, office, staff_name)
     listing = owner.get(f"/w/{office.slug}/approvals")
     assert listing.status_code == 200 and "Resume the mailing" in listing.text
+    card = listing.text[listing.text.index("Resume the mailing"):]
+    assert "reaches people outside" in card[:2000], "mail goes out again: decided on its own"
     body = {"payload_hash": resume.payload_hash}
     refused = staff.post(f"/api/approvals/{_approval(owner)}/approve", json=body)
     assert refused.status_code == 403  # staff cannot approve their own request

@@ -17,7 +17,10 @@ def usage_mistake(exc: BaseException) -> bool:
 
     Typer 0.2x raises its vendored click's exceptions (``typer.exceptions.TyperException``),
     earlier Typer raises click's; both can ``show()`` themselves and carry an ``exit_code``."""
-    kinds: list[type[BaseException]] = [typer.exceptions.TyperException]
+    kinds: list[type[BaseException]] = []
+    vendored = getattr(getattr(typer, "exceptions", None), "TyperException", None)
+    if isinstance(vendored, type) and issubclass(vendored, BaseException):  # Typer 0.2x
+        kinds.append(vendored)
     try:
         import click
 

@@ -64,11 +64,14 @@ class ActionKind:
     # How the dispatcher carries it out: "local" (Righthand's own store, applied by the duty)
     # or the name of a connector port ("mail", "telephony", ...) that reaches the world.
     via: str = "local"
+    # A local action whose effect sends something out later (resuming a campaign): shown and
+    # decided like one that reaches outside (never approved in bulk).
+    reaches_out: bool = False
 
     @property
     def external(self) -> bool:
         """True when carrying it out reaches someone or something outside Righthand."""
-        return self.via != "local"
+        return self.via != "local" or self.reaches_out
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class Progress:
     def publish(self) -> None:
         """Write the counter now."""
         done = min(self.done, self.total) if self.total is not None else self.done
-        if self.total is not None:
+        if not self.commit and self.total is not None:  # only an import SQLite keeps unseen
             with _live_lock:
                 key = (str(self.engine.url), self.job_id)
                 _live[key] = (done, self.total)

@@ -15,6 +15,7 @@ MAILINGS_SEND = DutyManifest(
         # Local: they put the campaign's outbox entry back to work (mail goes out again), so
         # they meet the gate like a send; pausing and cancelling only stop mail and are not
         # actions (see service/campaign_control.py).
-        ActionKind("mailings.resume", "Resume a paused email campaign"),
-        ActionKind("mailings.retry", "Send a campaign again to its failed recipients"),
+        ActionKind("mailings.resume", "Resume a paused email campaign", reaches_out=True),
+        ActionKind("mailings.retry", "Send a campaign again to its failed recipients",
+                   reaches_out=True),
     ))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 router = page_router()
 FINISHED = {"done", "failed", "refused", "checked"}
-STALLED = timedelta(hours=1)  # a check still running after this died with its process
+STALLED = timedelta(minutes=15)  # a check still running after this died with its process
 log = logging.getLogger(__name__)
 
 
