@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 # Page and API modules, each exposing ``router`` (and optionally ``NAV``), in mount order.
 AREAS: tuple[str, ...] = (
     "righthand.web.api.routes",
+    "righthand.web.api.contacts",  # the duty areas' read-only API (api/common.py)
+    "righthand.web.api.mailings",
+    "righthand.web.api.inbox",
+    "righthand.web.api.deals",
+    "righthand.web.api.supplies",
     "righthand.web.routes.login",
     "righthand.web.routes.today",
     "righthand.web.routes.ask",

@@ -20,7 +20,8 @@ from righthand.store.tables import ApiToken, User, Workspace, WorkspaceMember
 
 PREFIX = "rht_"
 SCOPES: dict[str, str] = {
-    "read": "Read the agenda, approvals, job description, trust figures and audit log",
+    "read": "Read the agenda, approvals, job description, trust figures, audit log, and the "
+            "contacts, lists, mailings, inbox, deals and supplies the duties read",
     "ask": "Ask the assistant (its actions still meet the gate)",
     "approve": "Approve, edit or reject waiting actions",
     "job": "Change the job description (phase, autonomy, limits)",
