@@ -16,7 +16,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
     application = common.build_app()
     with common.workspace(application, write=False) as (session, _ws):
-        found = health.problems(session)
+        found = health.problems(session, now=application.clock())
     if as_json:
         typer.echo(json.dumps([{"text": p.text, "what_to_do": p.what_to_do,
                                 "since": p.since.isoformat() if p.since else None,

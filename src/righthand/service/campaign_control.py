@@ -30,7 +30,7 @@ from righthand.errors import BadInput, NotFound
 from righthand.policy.duties import DutyCatalog
 from righthand.policy.gate import Ask
 from righthand.policy.job import JobDescription
-from righthand.service import audit, executor
+from righthand.service import audit, executor, health
 from righthand.service.campaigns import report_of, skip_pending
 from righthand.store.tables import ActionRow, AuditEntry, Mailing, MailingRecipient, OutboxRow
 
@@ -38,7 +38,8 @@ RESUME = "mailings.resume"
 RETRY = "mailings.retry"
 #: controls that make mail go out again: Actions through the gate (the rest stop mail)
 GATED = {"resume": RESUME, "retry": RETRY}
-#: a due campaign nobody has picked up for this long: no worker is running
+#: a due campaign nobody has picked up for this long, while no worker's heartbeat is fresh:
+#: no worker is running
 STALLED_AFTER = timedelta(minutes=2)
 
 
@@ -305,6 +306,17 @@ class Hold:
     stalled_since: datetime | None = None
 
 
+def _stalled(session: Session, since: datetime, now: datetime) -> bool:
+    """Whether work due (or abandoned) since ``since`` waits for a worker that is not there.
+
+    The worker heartbeat decides (:func:`health.worker_running`): while one is fresh, a worker
+    runs and takes the entry in its turn, however long other work keeps it busy. The old
+    outbox-based guess stays as a grace period on top: only work nobody has taken for
+    :data:`STALLED_AFTER` counts, so the warning does not flash for work that became due a
+    moment ago, nor while workers of a version without heartbeats still run (an upgrade)."""
+    return now - since > STALLED_AFTER and not health.worker_running(session, now)
+
+
 def hold(session: Session, mailing: Mailing, job: JobDescription, now: datetime) -> Hold | None:
     """What holds ``mailing`` back, if anything (None: nothing, or it is not live)."""
     if effective_status(session, mailing) not in {"scheduled", "sending"}:
@@ -314,14 +326,14 @@ def hold(session: Session, mailing: Mailing, job: JobDescription, now: datetime)
         return None
     if entry.status == "sending":
         lease = _aware(entry.lease_until) if entry.lease_until else None
-        if lease is not None and now - lease > STALLED_AFTER:
+        if lease is not None and _stalled(session, lease, now):
             return Hold(stalled_since=lease)  # its sender died and nobody took over
         return None
     if entry.status != "pending":
         return None
     due = _aware(entry.not_before)
     if due <= now:
-        return Hold(stalled_since=due) if now - due > STALLED_AFTER else None
+        return Hold(stalled_since=due) if _stalled(session, due, now) else None
     send = session.get(ActionRow, entry.action_id)
     chosen = (send.payload or {}).get("not_before") if send is not None else None
     if chosen and abs(_aware(datetime.fromisoformat(str(chosen))) - due) < timedelta(seconds=1):

@@ -221,15 +221,22 @@ class Dispatcher:
         return report
 
     def run_forever(self, idle_seconds: float = 1.0,
-                    should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Deliver until told to stop, sleeping briefly when there is nothing due."""
-        while not should_stop():
-            try:
-                report = self.run_once()
-            except RetryLater:
-                report = DispatchReport()
-            if not report.total:
-                time.sleep(idle_seconds)
+                    should_stop: Callable[[], bool] = lambda: False,
+                    runs: str = "dispatcher") -> None:
+        """Deliver until told to stop, sleeping briefly when there is nothing due; a heartbeat
+        says meanwhile that a worker runs (``runs``: what it does), and is removed on stop."""
+        heartbeat = health.Heartbeat(self.db, self.clock, runs)
+        heartbeat.start()
+        try:
+            while not should_stop():
+                try:
+                    report = self.run_once()
+                except RetryLater:
+                    report = DispatchReport()
+                if not report.total:
+                    time.sleep(idle_seconds)
+        finally:
+            heartbeat.stop()
 
     # -- local effects ------------------------------------------------------------------------
     def _deliver_local(self, entry_id: int, report: DispatchReport) -> None:

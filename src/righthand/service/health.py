@@ -5,19 +5,29 @@ Background work records every failure and every success of a connector here
 rows -- and outbox entries that need the client -- into sentences the client can act on; the
 ``righthand status`` command, the web Today page and the digest show them. A connection that
 works again clears its problem by itself.
+
+Workers say they are alive here too: the dispatcher loop of ``righthand worker`` keeps a row of
+``worker_heartbeats`` fresh (:class:`Heartbeat`), so :func:`problems` can tell the client that
+no worker is running while work waits for one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from righthand import __version__
 from righthand.errors import ClientMustAct, DiskFull, RighthandError
-from righthand.store.tables import ConnectionHealth, OutboxRow
+from righthand.store.tables import ConnectionHealth, OutboxRow, WorkerHeartbeat
 from righthand.store.uow import Database
 
 log = logging.getLogger(__name__)
@@ -116,13 +126,22 @@ _UNCERTAIN = select(func.count(), func.min(OutboxRow.finished_at)).where(
     OutboxRow.status == "uncertain")
 
 
-def problems(session: Session, *, outbox: bool = True) -> list[Problem]:
+def problems(session: Session, *, outbox: bool = True,
+             now: datetime | None = None) -> list[Problem]:
     """The current problems of the session's workspace, oldest first, in plain words
-    (``outbox=False``: the connections' only, for a page that counts the outbox itself)."""
+    (``outbox=False``: without the outbox's retries and uncertain entries, for a page that
+    counts those itself). ``now`` defaults to the wall clock; callers with a clock pass it.
+
+    "No worker is running" is said only while the workspace has due work (see
+    :func:`no_worker`): with nothing due, nothing is lost yet, and an installation used only
+    from the command line, or a test, has no worker and needs none."""
     found: list[Problem] = []
     for row in session.scalars(_FAILING):
         found.append(Problem(row.problem or f"{WHAT.get(row.connector, row.connector)} is not "
                              "working.", row.what_to_do or "", row.since, row.connector))
+    stalled = no_worker(session, now or datetime.now(UTC))
+    if stalled is not None:
+        found.append(stalled)
     if not outbox:
         return found
     waiting = session.execute(_RETRYING).one()
@@ -138,3 +157,112 @@ def problems(session: Session, *, outbox: bool = True) -> list[Problem]:
                              "Check with the recipients, then `righthand outbox resend ID` or "
                              "`righthand outbox mark-sent ID`.", uncertain[1], "outbox"))
     return found
+
+
+# -- workers ----------------------------------------------------------------------------------
+#: a worker's dispatcher loop says it is alive this often ...
+BEAT_SECONDS = 15.0
+#: ... and counts as running while its last word is at most this old (four beats: one late
+#: or failed write, a busy SQLite lock, is not yet a dead worker)
+FRESH = timedelta(seconds=60)
+#: rows of workers not seen for this long (killed, not stopped) are pruned by the next beat
+FORGET_AFTER = timedelta(hours=1)
+NO_WORKER = ("No worker is running: nothing approved will be sent and periodic jobs will not "
+             "run.")
+START_WORKER = "Start `righthand worker`."
+
+_LAST_SEEN = select(func.max(WorkerHeartbeat.seen_at))
+_NOW = bindparam("now", type_=OutboxRow.not_before.type)
+# Work that waits for a worker: pending and due, or claimed by a sender whose lease ran out
+# (only a dispatcher's recovery settles it).
+_DUE = select(func.min(OutboxRow.not_before)).where(or_(
+    and_(OutboxRow.status == "pending", OutboxRow.not_before <= _NOW),
+    and_(OutboxRow.status == "sending", OutboxRow.lease_until < _NOW)))
+
+
+def worker_id() -> str:
+    """A new worker's id: host, process and a random part (two loops in one process differ)."""
+    return f"{socket.gethostname()[:200]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def worker_running(session: Session, now: datetime) -> bool:
+    """Whether any worker's heartbeat is fresh (at most :data:`FRESH` old) at ``now``."""
+    seen = session.scalar(_LAST_SEEN)
+    return seen is not None and now - seen <= FRESH
+
+
+def no_worker(session: Session, now: datetime) -> Problem | None:
+    """"No worker is running", when no heartbeat is fresh and the session's workspace has due
+    outbox work (``since``: when the oldest of it became due); None otherwise."""
+    if worker_running(session, now):
+        return None  # the usual case, one query on a table of a few rows
+    due = session.scalar(_DUE, {"now": now})
+    if due is None:
+        return None
+    return Problem(NO_WORKER, START_WORKER, due, "worker")
+
+
+def beat(db: Database, worker: str, runs: str, started_at: datetime, now: datetime) -> bool:
+    """Record that ``worker`` is alive at ``now`` (and prune workers long gone), in a unit of
+    its own; never raises -- a missed beat is logged and the worker carries on. True: written."""
+    try:
+        with db.unit(None) as session:
+            row = session.get(WorkerHeartbeat, worker)
+            if row is None:
+                session.add(WorkerHeartbeat(id=worker, started_at=started_at, seen_at=now,
+                                            runs=runs, version=__version__[:32]))
+            else:
+                row.seen_at = now
+            session.execute(delete(WorkerHeartbeat).where(
+                WorkerHeartbeat.seen_at < now - FORGET_AFTER, WorkerHeartbeat.id != worker))
+        return True
+    except Exception as exc:
+        log.warning("could not record the heartbeat of worker %s: %s", worker, exc)
+        return False
+
+
+def forget(db: Database, worker: str) -> None:
+    """Delete ``worker``'s heartbeat (it stops cleanly); never raises (the row ages out)."""
+    try:
+        with db.unit(None) as session:
+            session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.id == worker))
+    except Exception as exc:
+        log.warning("could not remove the heartbeat of worker %s: %s", worker, exc)
+
+
+class Heartbeat:
+    """Beats for one worker every :data:`BEAT_SECONDS` on a thread of its own, from
+    :meth:`start` until :meth:`stop` (which deletes the row).
+
+    Its own thread, not the dispatcher loop between passes: a pass can take minutes (each
+    campaign sends for up to a minute before it yields, a mail server may be slow to answer),
+    and a worker busy delivering must not look dead; the loop itself never waits on this
+    write either. The thread lives and dies with the loop that starts it."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime], runs: str = "dispatcher",
+                 worker: str | None = None, every: float | None = None) -> None:
+        self.db, self.clock, self.runs = db, clock, runs
+        self.worker = worker or worker_id()
+        self.every = BEAT_SECONDS if every is None else every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started_at = clock()
+
+    def start(self) -> None:
+        """Beat once now, then every ``every`` seconds on a daemon thread."""
+        self._started_at = self.clock()
+        beat(self.db, self.worker, self.runs, self._started_at, self._started_at)
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name="righthand-heartbeat")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            beat(self.db, self.worker, self.runs, self._started_at, self.clock())
+
+    def stop(self) -> None:
+        """Stop beating and delete the row: no worker of this id runs any more."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)  # a beat waiting on a busy database finishes first
+        forget(self.db, self.worker)

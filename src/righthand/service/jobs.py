@@ -350,6 +350,10 @@ def register(huey: Huey, app: App, fan_out_work: bool | None = None) -> dict[str
     return tasks
 
 
+#: how long a stopping worker waits for its dispatcher loop to finish the pass it is in
+STOP_WAIT_SECONDS = 10.0
+
+
 def run_worker(app: App, workers: int = 2, periodic: bool = True) -> None:
     """Run the consumer and the dispatcher loop until interrupted."""
     from huey.consumer import Consumer
@@ -357,11 +361,15 @@ def run_worker(app: App, workers: int = 2, periodic: bool = True) -> None:
     huey = make_huey(app.settings)
     register(huey, app)
     stop = threading.Event()
+    runs = "dispatcher+periodic" if periodic else "dispatcher"
     loop = threading.Thread(target=app.dispatcher().run_forever,
-                            kwargs={"should_stop": stop.is_set}, daemon=True,
+                            kwargs={"should_stop": stop.is_set, "runs": runs}, daemon=True,
                             name="righthand-dispatcher")
     loop.start()
     try:
         Consumer(huey, workers=workers, periodic=periodic, worker_type="thread").run()
     finally:
         stop.set()
+        # Let the loop finish its pass and remove its heartbeat; one still busy after this
+        # (a long campaign slice) ends with the process, and its heartbeat goes stale.
+        loop.join(timeout=STOP_WAIT_SECONDS)

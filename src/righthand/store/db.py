@@ -16,7 +16,8 @@ from righthand.errors import BadInput, NotConfigured, ServiceUnavailable
 HEAD_REVISIONS: frozenset[str] = frozenset({"0010_secrets", "0008_web", "0005_calendar",
                                              "0007_sales", "0011_jobs",
                                              "0015_screening", "0013_channels", "0012_llm",
-                                             "0016_import_progress"})
+                                             "0016_import_progress",
+                                             "0017_worker_heartbeats"})
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

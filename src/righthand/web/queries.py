@@ -108,7 +108,7 @@ def attention(session: Session, now: datetime, today: date, base: str,
     """What needs the client: deliveries in doubt, stock low, deals with a step due."""
     out = [Attention(f"{p.text} What to do: {p.what_to_do}", f"{base}settings/connections",
                      "bad")
-           for p in health.problems(session, outbox=False)]  # connections down
+           for p in health.problems(session, outbox=False, now=now)]  # connections down
     stuck: dict[str, int] = {status: count for status, count in session.execute(_STUCK)}
     if stuck.get("uncertain"):
         out.append(Attention(f"{stuck['uncertain']} message(s) may or may not have been "

@@ -13,7 +13,7 @@ TITLE = "Not working right now"
 
 def connections(ctx: Context) -> Section | None:
     """The workspace's current problems, oldest first, each with what to do."""
-    found = health.problems(ctx.session)
+    found = health.problems(ctx.session, now=ctx.now)
     if not found:
         return None
     return Section("connections", TITLE,

@@ -42,7 +42,7 @@ from righthand.store.tables.core import (
     Setting,
     Workspace,
 )
-from righthand.store.tables.jobs import ConnectionHealth, JobRun
+from righthand.store.tables.jobs import ConnectionHealth, JobRun, WorkerHeartbeat
 from righthand.store.tables.mailbox import (
     MailAccount,
     MailFolderState,
@@ -139,6 +139,7 @@ __all__ = [
     'VendorRow',
     'WebSession',
     'WebhookMark',
+    'WorkerHeartbeat',
     'Workspace',
     'WorkspaceMember',
 ]

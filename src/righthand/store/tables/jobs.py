@@ -1,4 +1,5 @@
-"""Background-work bookkeeping: exactly-once periodic runs and the health of each connection."""
+"""Background-work bookkeeping: exactly-once periodic runs, the health of each connection and
+the heartbeats of running workers."""
 
 from __future__ import annotations
 
@@ -44,3 +45,17 @@ class ConnectionHealth(Scoped, Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_ok_at: Mapped[datetime | None]
     checked_at: Mapped[datetime]
+
+
+class WorkerHeartbeat(Base):
+    """One running worker (``righthand worker``), seen every few seconds: the web console and
+    ``righthand status`` can tell that none is running. Installation-wide, so not scoped (a
+    worker serves every workspace). A clean stop deletes the row; the next heartbeat of any
+    worker prunes rows not seen for an hour (a worker that was killed)."""
+
+    __tablename__ = "worker_heartbeats"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+    runs: Mapped[str] = mapped_column(String(64))  # "dispatcher" or "dispatcher+periodic"
+    version: Mapped[str] = mapped_column(String(32))
