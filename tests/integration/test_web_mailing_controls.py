@@ -187,6 +187,23 @@ def test_retry_of_failed_recipients_is_an_action_through_the_gate(single_app, mo
             assert session.get(MailingRecipient, first).status == "sent"
     else:
         assert status == "failed" and not _audit(single_app, office, "mailing.retry")
+        with single_app.db.unit(office.workspace_id) as session:  # more fail meanwhile
+            session.execute(update(MailingRecipient).where(
+                MailingRecipient.mailing_id == mailing_id, MailingRecipient.id != first)
+                .values(status="failed", last_error="550 mailbox unavailable"))
+        approved = owner.post(f"/api/approvals/{_approval(owner)}/approve",
+                              json={"payload_hash": retry.payload_hash})
+        assert approved.status_code == 200, approved.text
+        single_app.dispatcher().run_once()
+        [decided] = _actions(single_app, office, "mailings.retry")
+        assert decided.state == "failed", "approved for 1 recipient, not for all of them"
+        with single_app.db.unit(office.workspace_id, write=False) as session:
+            error = session.scalar(select(OutboxRow.last_error).where(
+                OutboxRow.action_id == decided.id))
+            still = set(session.scalars(select(MailingRecipient.status).where(
+                MailingRecipient.mailing_id == mailing_id)))
+        assert error and "not the 1 this retry was decided for" in error
+        assert still == {"failed"} and not _audit(single_app, office, "mailing.retry")
 
 
 def test_progress_says_when_quiet_hours_end_and_when_no_worker_runs(single_app, monkeypatch):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from righthand.domain.actions import Action
 from righthand.duties.mailings import states, store
 from righthand.duties.mailings.proposals import DUTY, open_campaign_action
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput, ClientMustAct, NotFound
 from righthand.policy.duties import DutyCatalog
 from righthand.policy.gate import Ask
 from righthand.policy.job import JobDescription
@@ -146,10 +146,19 @@ def _check_open(mailing: Mailing, what: str) -> None:
             hint=f"See `righthand mailings status \"{mailing.name}\"`.")
 
 
-def retry(session: Session, mailing: Mailing, now: datetime, actor: str = "client") -> str:
-    """Failed recipients (5xx, or out of attempts) are tried again."""
+def retry(session: Session, mailing: Mailing, now: datetime, actor: str = "client",
+          at_most: int | None = None) -> str:
+    """Failed recipients (5xx, or out of attempts) are tried again; ``at_most``: the number a
+    gate decision covered -- more failed since, and the retry is refused, not widened."""
     _check_open(mailing, "retry")
     entry = _locked_entry(session, mailing)
+    if at_most is not None:
+        failed = store.counts(session, mailing.id)["failed"]
+        if failed > at_most:
+            raise ClientMustAct(
+                f"{failed} recipients of \"{mailing.name}\" have failed by now, not the "
+                f"{at_most} this retry was decided for",
+                hint="Retry again from the mailing's page, so the new number is decided.")
     done = session.execute(update(MailingRecipient).where(
         MailingRecipient.mailing_id == mailing.id, MailingRecipient.status == "failed")
         .values(status="pending", attempts=0, not_before=None, owner=None)
@@ -287,7 +296,7 @@ def apply_control(session: Session, operation: str, payload: Mapping[str, Any],
         raise NotFound(f"the mailing {payload.get('mailing')!r} no longer exists")
     actor = str(payload.get("requested_by") or "assistant")
     said = resume(session, mailing, now, actor) if operation == "resume" \
-        else retry(session, mailing, now, actor)
+        else retry(session, mailing, now, actor, at_most=int(payload["recipient_count"]))
     return {"mailing_id": mailing.id, "said": said, "campaign_action": mailing.action_id}
 
 
