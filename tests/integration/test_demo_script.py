@@ -1,7 +1,7 @@
 """The README's first command, `bash scripts/demo.sh`, end to end in serve mode: it seeds the
 demo office, has the assistant screen the mail, ends with the web console serving on loopback
-and a worker beside it -- an email approved in the browser is sent by that worker -- and Ctrl+C
-stops both (no worker is left running)."""
+and a worker beside it (its heartbeat is in the database) -- an email approved in the browser
+is sent -- and Ctrl+C stops both (no worker is left running, its heartbeat is removed)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,14 @@ def test_the_readme_main_command_serves_the_demo_with_a_worker(tmp_path: Path) -
         worker = int(_wait_for("no worker was started", lambda: _WORKER.search(said()), 5,
                                output).group(1))
         assert "phishing" in said() and "Junk" in said(), "the demo screens the mail"
+        database = tmp_path / "home" / "righthand.db"
+
+        def beating() -> list[str]:
+            with contextlib.closing(sqlite3.connect(database)) as db:
+                return [row[0] for row in db.execute("SELECT id FROM worker_heartbeats")]
+
+        _wait_for("the worker's heartbeat did not appear",
+                  lambda: any(f":{worker}:" in w for w in beating()), 60, output)
         web = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
 
         def up() -> bool:
@@ -112,6 +120,7 @@ def test_the_readme_main_command_serves_the_demo_with_a_worker(tmp_path: Path) -
         os.killpg(script.pid, signal.SIGINT)  # Ctrl+C in the terminal
         script.wait(30)
         _wait_for("the worker outlived the script", lambda: not _alive(worker), 30, output)
+        assert beating() == [], "the worker stopped cleanly (its heartbeat is gone)"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(script.pid, signal.SIGKILL)
