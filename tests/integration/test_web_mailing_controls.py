@@ -85,7 +85,9 @@ def test_staff_resume_of_a_client_paused_mailing_waits_for_the_client(app, monke
     assert again.status_code == 400 and "already awaiting approval" in again.text
 
     app.clock.now = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)  # past the chosen time
-    app.dispatcher().run_once()
+    # only this mailing's campaign: the first pass's PostgreSQL database is shared
+    campaign = [_mailing(app, office, url).action_id]
+    app.dispatcher().run_once(only=campaign)
     assert _mailing(app, office, url).status == "paused" and _sent(app, office, url) == 0
 
     owner = _signed_in(app, office, office.owner)  # a day later: signed in afresh
@@ -102,7 +104,7 @@ def test_staff_resume_of_a_client_paused_mailing_waits_for_the_client(app, monke
     assert _mailing(app, office, url).status == "scheduled"
     assert _audit(app, office, "mailing.resumed")[-1][0] == f"staff:{staff_name}"
     assert _audit(app, office, "approval.approved")[-1][0] == f"client:{office.owner}"
-    app.dispatcher().run_once()
+    app.dispatcher().run_once(only=campaign)
     assert _sent(app, office, url) > 0
 
 

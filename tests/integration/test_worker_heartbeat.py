@@ -33,13 +33,21 @@ from tests.support.mail import CliEnv, add_contacts, email_action, outbox_entrie
 from tests.support.mailings import add_subscribers, approved_campaign, create_mailing, make_list
 
 
+@pytest.fixture
+def app(single_app: App) -> App:
+    """Heartbeats are installation-wide, and a beat prunes by its own clock: these tests each
+    take a database of their own (SQLite in the first pass, PostgreSQL in the second), never
+    the first pass's shared PostgreSQL database, where other tests' workers beat too."""
+    return single_app
+
+
 def _rows(app: App) -> dict[str, WorkerHeartbeat]:
     with app.db.unit(None, write=False) as session:
         return {row.id: row for row in session.scalars(select(WorkerHeartbeat))}
 
 
 def _clear(app: App) -> None:
-    """No heartbeat of an earlier test (the PostgreSQL pass shares one database per session)."""
+    """No heartbeat of an earlier step of the same test."""
     with app.db.unit(None) as session:
         session.execute(delete(WorkerHeartbeat))
 
