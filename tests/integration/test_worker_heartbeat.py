@@ -264,3 +264,33 @@ def test_the_migration_makes_what_the_model_says(db_url: str) -> None:
     assert set(columns) == {"id", "started_at", "seen_at", "runs", "version"}
     assert not any(c["nullable"] for c in columns.values())
     assert key["constrained_columns"] == ["id"]
+
+
+def test_a_process_reads_the_heartbeats_once_per_few_seconds(app: App, clock: FakeClock,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """The Today page asks on every request: a reading is reused for SEEN_FOR seconds, and
+    this process's own beat or stop makes the next question read again."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "worker_heartbeats" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(app.db.engine, "before_cursor_execute", count)
+    ws_id = new_workspace(app, Phase.III)
+
+    def running() -> bool:
+        with app.db.unit(ws_id, write=False) as session:
+            return health.worker_running(session, clock())
+
+    assert not running() and not running() and len(reads) == 1, "the second is a reuse"
+    assert health.beat(app.db, "w:9:abcdef01", "dispatcher", clock(), clock())
+    before = len(reads)
+    assert running() and len(reads) == before + 1, "its own beat: read again"
+    monkeypatch.setattr(health, "SEEN_FOR", 0.0)
+    assert running() and running() and len(reads) == before + 3, "no reuse when it is 0"
+    health.forget(app.db, "w:9:abcdef01")
+    assert not running()

@@ -164,6 +164,11 @@ def retry(session: Session, mailing: Mailing, now: datetime, actor: str = "clien
         .values(status="pending", attempts=0, not_before=None, owner=None)
         .execution_options(synchronize_session=False))
     count = int(done.rowcount)  # type: ignore[attr-defined]
+    if at_most is not None and count > at_most:  # one failed between the count and now
+        raise ClientMustAct(
+            f"{count} recipients of \"{mailing.name}\" have failed by now, not the {at_most} "
+            "this retry was decided for",
+            hint="Retry again from the mailing's page, so the new number is decided.")
     if not count:
         return f"\"{mailing.name}\" has no failed recipients."
     _reopen(session, mailing, entry, now)

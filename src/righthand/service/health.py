@@ -18,6 +18,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -185,9 +186,35 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:200]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+#: a process reuses its reading of the newest heartbeat this long (the Today page asks on every
+#: request; beats come every 15 s and count for 60, so a 5 s old reading changes no answer
+#: that matters); this process's own beats refresh it at once
+SEEN_FOR = 5.0
+_seen: dict[str, tuple[float, datetime | None]] = {}
+_seen_lock = threading.Lock()
+
+
+def _last_seen(session: Session) -> datetime | None:
+    key = str(session.get_bind().engine.url)
+    with _seen_lock:
+        hit = _seen.get(key)
+    if hit is not None and time.monotonic() - hit[0] < SEEN_FOR:
+        return hit[1]
+    seen = session.scalar(_LAST_SEEN)
+    with _seen_lock:
+        _seen[key] = (time.monotonic(), seen)
+    return seen
+
+
+def _reread(db: Database) -> None:
+    """The next question reads the heartbeats again (this process just changed them)."""
+    with _seen_lock:
+        _seen.pop(str(db.engine.url), None)
+
+
 def worker_running(session: Session, now: datetime) -> bool:
     """Whether any worker's heartbeat is fresh (at most :data:`FRESH` old) at ``now``."""
-    seen = session.scalar(_LAST_SEEN)
+    seen = _last_seen(session)
     return seen is not None and now - seen <= FRESH
 
 
@@ -215,6 +242,7 @@ def beat(db: Database, worker: str, runs: str, started_at: datetime, now: dateti
                 row.seen_at = now
             session.execute(delete(WorkerHeartbeat).where(
                 WorkerHeartbeat.seen_at < now - FORGET_AFTER, WorkerHeartbeat.id != worker))
+        _reread(db)
         return True
     except Exception as exc:
         log.warning("could not record the heartbeat of worker %s: %s", worker, exc)
@@ -226,6 +254,7 @@ def forget(db: Database, worker: str) -> None:
     try:
         with db.unit(None) as session:
             session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.id == worker))
+        _reread(db)
     except Exception as exc:
         log.warning("could not remove the heartbeat of worker %s: %s", worker, exc)
 

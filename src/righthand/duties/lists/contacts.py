@@ -215,7 +215,8 @@ def search(session: Session, text: str, limit: int = 20, offset: int = 0) -> lis
         return []  # past the last page of plain matches: no fuzzy ones after them
     from rapidfuzz import fuzz, process
 
-    names = {i: n for i, n in session.execute(select(ContactRow.id, ContactRow.display_name))}
+    names = {i: n for i, n in session.execute(  # in id order: equal scores page stably
+        select(ContactRow.id, ContactRow.display_name).order_by(ContactRow.id))}
     best = process.extract(needle, names, scorer=fuzz.WRatio, limit=offset + limit,
                            score_cutoff=80, processor=str.lower)
     ids = [key for _, _, key in best][offset:]
@@ -240,7 +241,8 @@ def find_person(session: Session, who: str) -> list[ContactRow]:
         return exact
     from rapidfuzz import fuzz, process
 
-    names = {i: n for i, n in session.execute(select(ContactRow.id, ContactRow.display_name))}
+    names = {i: n for i, n in session.execute(  # in id order: equal scores page stably
+        select(ContactRow.id, ContactRow.display_name).order_by(ContactRow.id))}
     best = process.extract(who.lower(), names, scorer=fuzz.WRatio, limit=5, score_cutoff=86,
                            processor=str.lower)
     if not best:
