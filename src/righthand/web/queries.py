@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import INCIDENT_OUTCOMES, Outcome
 from righthand.domain.records import Event
 from righthand.duties.calendar.agenda import day_bounds, events_between
-from righthand.service import health, ledger
+from righthand.service import health
 from righthand.store.tables import (
     ActionRow,
     Approval,
@@ -173,27 +173,6 @@ CHART_GROUPS = {
 }
 
 
-def weekly(session: Session, now: datetime, zone: str, weeks: int = 12) \
-        -> dict[str, list[WeekBar]]:
-    """Per duty, outcomes per week for the last ``weeks`` weeks (oldest first)."""
-    today = now.astimezone(ZoneInfo(zone)).date()
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first, datetime.min.time(), ZoneInfo(zone))
-    buckets: dict[str, dict[date, Counter[str]]] = {}
-    group_of = {o: g for g, members in CHART_GROUPS.items() for o in members}
-    for record in ledger.records(session, since=since):
-        local = record.at.astimezone(ZoneInfo(zone)).date()
-        week = local - timedelta(days=local.weekday())
-        buckets.setdefault(record.duty, {}).setdefault(week, Counter())[
-            group_of.get(record.outcome, "unchanged")] += 1
-    out = {}
-    for duty, by_week in buckets.items():
-        out[duty] = [WeekBar(first + timedelta(weeks=i),
-                             dict(by_week.get(first + timedelta(weeks=i), Counter())))
-                     for i in range(weeks)]
-    return out
-
-
 def audit_entries(session: Session, *, event: str | None = None, actor: str | None = None,
                   before: int | None = None, limit: int = 50) -> list[AuditEntry]:
     """Audit entries newest first, filtered by event prefix and actor, paged by ``before``."""
@@ -214,3 +193,47 @@ def _like(text: str) -> str:
 def audit_events(session: Session) -> list[str]:
     """The event names present in this workspace's log (for the filter's choices)."""
     return list(session.scalars(select(AuditEntry.event).distinct().order_by(AuditEntry.event)))
+
+
+@dataclass(frozen=True)
+class WeeklyOutcomes:
+    """Per duty, how many outcomes of each kind fell in each of the last weeks (oldest first),
+    the weeks being the workspace's local Monday-to-Sunday weeks."""
+
+    starts: list[date]
+    counts: dict[str, list[Counter[Outcome]]]
+
+
+def week_starts(now: datetime, zone: str, weeks: int = 12) -> list[date]:
+    """The local Mondays of the last ``weeks`` weeks, oldest first (the last one is this
+    week's)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    this_week = today - timedelta(days=today.weekday())
+    return [this_week - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def weekly_outcomes(session: Session, now: datetime, zone: str, weeks: int = 12) \
+        -> WeeklyOutcomes:
+    """Outcome counts per duty, week and outcome, in one grouped query.
+
+    A week runs from local midnight on Monday to local midnight on the next Monday, so each
+    boundary is an instant (the database needs no time-zone support, and a week with a
+    daylight-saving change is 167 or 169 hours long, as it really is).
+    """
+    tz = ZoneInfo(zone)
+    starts = week_starts(now, zone, weeks)
+    bounds = [datetime.combine(d, datetime.min.time(), tz)
+              for d in [*starts, starts[-1] + timedelta(weeks=1)]]
+    week = case(*((OutcomeRow.at < bound, index) for index, bound in enumerate(bounds[1:])),
+                else_=weeks).label("week")
+    inner = (select(OutcomeRow.duty, OutcomeRow.outcome, week)
+             .where(OutcomeRow.at >= bounds[0], OutcomeRow.at < bounds[-1]).subquery())
+    rows = session.execute(
+        select(inner.c.duty, inner.c.week, inner.c.outcome, func.count())
+        .group_by(inner.c.duty, inner.c.week, inner.c.outcome))
+    counts: dict[str, list[Counter[Outcome]]] = {}
+    for duty, index, outcome, n in rows:
+        if 0 <= index < weeks:
+            per_week = counts.setdefault(duty, [Counter() for _ in range(weeks)])
+            per_week[index][Outcome(outcome)] += int(n)
+    return WeeklyOutcomes(starts, counts)

@@ -9,7 +9,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
 from righthand.service import audit, ledger
-from righthand.web import queries
+from righthand.web import queries, trust_chart
 from righthand.web.auth import PageContext, get_app
 from righthand.web.render import is_htmx, render
 from righthand.web.routing import page_router
@@ -28,16 +28,18 @@ def trust_page(request: Request, ctx: PageContext,
     now = app.clock()
     with app.db.unit(ctx.workspace_id, write=False) as session:
         figures = [f for f in ledger.trust_table(session, app.catalog) if f.volume or f.incidents]
-        weeks = queries.weekly(session, now, ctx.timezone)
+        weekly = queries.weekly_outcomes(session, now, ctx.timezone)
         incidents = queries.incidents(session)
         entries = queries.audit_entries(session, event=event or None, actor=actor or None,
                                         before=before, limit=PAGE)
         events = queries.audit_events(session)
     older = entries[-1].seq if len(entries) == PAGE else None
     titles = {d: m.title for d, m in app.catalog.items()}
-    peak = max((bar.total for bars in weeks.values() for bar in bars), default=0)
+    charts = trust_chart.build(weekly, figures, titles, app.thresholds())
     return render(request, "trust.html", ctx=ctx, active="trust", title="Trust",
-                  figures=figures, weeks=weeks, peak=max(peak, 1), incidents=incidents,
+                  figures=figures, weeks=charts.bars, peak=charts.peak, rates=charts.rates,
+                  advisor_rule=charts.rule,
+                  incidents=incidents,
                   entries=entries, events=events, filters={"event": event, "actor": actor},
                   older=older, titles=titles, groups=list(queries.CHART_GROUPS))
 
