@@ -163,7 +163,8 @@ def subscribe(url: str, name: Annotated[str | None, typer.Option(help="Calendar 
 
 @app.command("sync")
 def sync() -> None:
-    """Two-way CalDAV sync now (RIGHTHAND_CALDAV_URL), and due subscriptions."""
+    """Two-way CalDAV sync now (each workspace's own server from Settings → Connections, else
+    RIGHTHAND_CALDAV_URL), and due subscriptions."""
     from righthand.service import calendar_sync
 
     application = common.build_app()

@@ -58,17 +58,21 @@ def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
 
 
 class CalDavServer:
-    """One CalDAV account (``https://user:password@host/dav/``)."""
+    """One CalDAV account (``https://user:password@host/dav/``, or the address with
+    ``username`` and ``password`` given apart, as a workspace's own account stores them)."""
 
-    def __init__(self, url: str, timeout: int = 20) -> None:
+    def __init__(self, url: str, timeout: int = 20, *, username: str | None = None,
+                 password: str | None = None) -> None:
         if not url.startswith(("http://", "https://")):
             raise BadInput(f"not a CalDAV URL: {url.rsplit('@', maxsplit=1)[-1]!r}",
                            hint="Set RIGHTHAND_CALDAV_URL=https://user:password@host/dav/")
         from caldav.davclient import DAVClient
 
-        base, user, password = _split_credentials(url)
+        base, user, secret = _split_credentials(url)
+        if username is not None:
+            user, secret = username or None, password
         self.base = base
-        self._client = DAVClient(url=base, username=user, password=password,
+        self._client = DAVClient(url=base, username=user, password=secret,
                                         timeout=timeout, enable_rfc6764=False,
                                         require_tls=False)
 

@@ -254,7 +254,12 @@ def push_pending(db: Database, server: CalendarServer, workspace_id: int, source
 
 def sync_account(db: Database, server: CalendarServer, account_url: str, now: datetime,
                  conflict: type[Exception], workspace_id: int | None = None) -> SyncReport:
-    """Map the account's calendars to local ones (creating them) and sync each."""
+    """Map the account's calendars to local ones (creating them) and sync each. Calendars
+    of another server (the workspace changed its account) are left alone: this account's
+    login is never sent to another server's calendars."""
+    from righthand.netguard import same_origin
+
+    base = getattr(server, "base", None)
     report = SyncReport()
     with db.unit(None, write=False) as session:
         workspaces = [w.id for w in session.scalars(select(Workspace))] \
@@ -275,7 +280,7 @@ def sync_account(db: Database, server: CalendarServer, account_url: str, now: da
                 session.add(source)
                 session.flush()
                 sources[cal.url] = source.id
-            ids = list(sources.values())
+            ids = [i for u, i in sources.items() if base is None or same_origin(base, u)]
         for source_id in ids:
             report.merge(sync_source(db, server, ws_id, source_id, now, conflict))
     return report

@@ -53,6 +53,7 @@ from righthand.errors import (
 )
 from righthand.service import (
     audit,
+    calendar_accounts,
     calendar_sync,
     campaigns,
     health,
@@ -133,15 +134,34 @@ class Dispatcher:
     # -- calendars ----------------------------------------------------------------------------
     def sync_calendars(self, workspace_id: int | None = None, url: str | None = None) \
             -> calendar_sync.SyncReport:
-        """Two-way CalDAV sync (the CalDAV connector writes to the client's server, so it is
-        built and driven here); a no-op report when no CalDAV account is configured."""
-        account = url or self.settings.caldav_url
-        if not account:
-            return calendar_sync.SyncReport()
+        """Two-way CalDAV sync of ``workspace_id`` (or every workspace) with its calendar
+        server as ``calendar_accounts.resolve`` finds it (the workspace's own account, else the
+        administrator's RIGHTHAND_CALDAV_URL); ``url`` forces one account for all of them. The
+        CalDAV connector writes to the client's server, so it is built and driven here. A
+        no-op report when no calendar server is configured. For one workspace a server's
+        failure is raised (the job retries); for all, each is reported and the rest go on."""
         from righthand.connectors.caldav_client import CalDavServer, PreconditionFailed
 
-        return calendar_sync.sync_account(self.db, CalDavServer(account), account, self.clock(),
-                                          PreconditionFailed, workspace_id)
+        if url:
+            return calendar_sync.sync_account(self.db, CalDavServer(url), url, self.clock(),
+                                              PreconditionFailed, workspace_id)
+        report = calendar_sync.SyncReport()
+        for ws_id, account in calendar_accounts.resolve_all(self.db, self.settings,
+                                                            workspace_id):
+            try:
+                calendar_accounts.guard(account)
+                server = CalDavServer(account.url, username=account.username,
+                                      password=account.password)
+                report.merge(calendar_sync.sync_account(self.db, server, account.url,
+                                                        self.clock(), PreconditionFailed,
+                                                        ws_id))
+            except DatabaseUnavailable:
+                raise
+            except RighthandError as exc:
+                if workspace_id is not None:
+                    raise
+                report.errors.append(f"workspace {ws_id}: {exc.one_line()}")
+        return report
 
     # -- recovery ---------------------------------------------------------------------------
     def recover(self) -> list[int]:

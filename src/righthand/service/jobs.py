@@ -99,10 +99,13 @@ def _sync_one(context: dict[str, Any]) -> None:
 
 
 def schedules(app: App) -> dict[str, Schedule]:
-    """Every per-workspace periodic job: the duties' and calendar sync (when configured)."""
+    """Every per-workspace periodic job: the duties' and calendar sync (when some workspace
+    has a calendar server: its own, or the administrator's for all)."""
+    from righthand.service import calendar_accounts
+
     found = {job.name: Schedule(job.name, job.minutes, job.run, job.duty, prepare=job.prepare)
              for job in app.registry.jobs}
-    if app.settings.caldav_url:
+    if calendar_accounts.any_configured(app.db, app.settings):
         found[CALENDAR_SYNC] = Schedule(CALENDAR_SYNC, 15, _sync_one, None, own_units=True)
     return found
 

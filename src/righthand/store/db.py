@@ -17,7 +17,8 @@ HEAD_REVISIONS: frozenset[str] = frozenset({"0010_secrets", "0008_web", "0005_ca
                                              "0007_sales", "0011_jobs",
                                              "0015_screening", "0013_channels", "0012_llm",
                                              "0016_import_progress",
-                                             "0017_worker_heartbeats"})
+                                             "0017_worker_heartbeats",
+                                             "0018_caldav_accounts"})
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

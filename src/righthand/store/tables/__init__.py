@@ -5,6 +5,7 @@ from righthand.store.tables.base import NAMING, Base, Scoped, UTCDateTime
 from righthand.store.tables.calendar import (
     AppointmentRequest,
     AvailabilityRules,
+    CalDavAccount,
     CalendarConflict,
     CalendarRow,
     CalendarSource,
@@ -84,6 +85,7 @@ __all__ = [
     'AvailabilityRules',
     'Base',
     'BriefingSettingsRow',
+    'CalDavAccount',
     'CalendarConflict',
     'CalendarRow',
     'CalendarSource',

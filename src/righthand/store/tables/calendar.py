@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from righthand.store.tables.base import Base, Scoped
+from righthand.store.tables.base import Base, Scoped, Sealed
 
 
 class CalendarRow(Scoped, Base):
@@ -80,6 +80,25 @@ class CalendarSource(Scoped, Base):
     next_refresh_at: Mapped[datetime | None]
     last_synced_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CalDavAccount(Scoped, Base):
+    """The workspace's own calendar server (two-way CalDAV sync): its address, the user name
+    and the password, sealed at rest (``Sealed``) and never shown back, logged or exported.
+    Without one the workspace uses the administrator's RIGHTHAND_CALDAV_URL, if any (see
+    ``service.calendar_accounts.resolve``)."""
+
+    __tablename__ = "caldav_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))  # no credentials in it
+    username: Mapped[str | None] = mapped_column(String(320))
+    password: Mapped[str | None] = mapped_column(Sealed())
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    def __repr__(self) -> str:  # never show the password
+        return f"CalDavAccount({self.username or ''} at {self.url})"
 
 
 class EventOccurrence(Scoped, Base):

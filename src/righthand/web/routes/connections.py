@@ -3,15 +3,20 @@ server, the phone line and the language model, each with a "Test connection" but
 exactly which step failed (DNS, private address, refused, no answer, TLS, login, protocol).
 
 Credentials are stored sealed (``Sealed`` columns, see ``righthand.secrets``) through the
-services that own them (``mail_accounts.save``, ``call_book.set_line``) and are never shown
-back: the page says only whether one is set. An empty password field keeps the stored one.
+services that own them (``mail_accounts.save``, ``calendar_accounts.save``,
+``call_book.set_line``) and are never shown back: the page says only whether one is set. An
+empty password field keeps the stored one.
+
+The calendar server is the workspace's own (saved here) or else the administrator's
+RIGHTHAND_CALDAV_URL, as ``calendar_accounts.resolve`` says; the language model is the
+administrator's for the whole installation (RIGHTHAND_LLM_*), shown read-only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
@@ -20,7 +25,7 @@ from sqlalchemy import select
 from righthand.connectors import diagnose
 from righthand.duties.screening import call_book
 from righthand.errors import BadInput
-from righthand.service import audit, mail_accounts
+from righthand.service import audit, calendar_accounts, mail_accounts
 from righthand.store.tables import PhoneLine
 from righthand.web.auth import Context, PageContext, get_app
 from righthand.web.render import render
@@ -66,14 +71,15 @@ def _shown(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _caldav(request: Request) -> tuple[str, str, str]:
-    """The admin's CalDAV address without its credentials, and the credentials."""
-    url = get_app(request).settings.caldav_url or ""
-    if not url:
-        return "", "", ""
-    parts = urlsplit(url)
-    return (_shown(url), unquote(parts.username) if parts.username else "",
-            unquote(parts.password) if parts.password else "")
+@dataclass(frozen=True)
+class Calendar:
+    """The calendar server as shown (no password: only whether one is set)."""
+
+    url: str = ""  # the workspace's own account's address ("" when it has none)
+    username: str = ""
+    has_password: bool = False
+    admin_url: str = ""  # the administrator's RIGHTHAND_CALDAV_URL, without credentials
+    admin_user: str = ""
 
 
 def _model(request: Request) -> tuple[str, str, str]:
@@ -84,9 +90,15 @@ def _model(request: Request) -> tuple[str, str, str]:
             str(getattr(settings, "llm_key", None) or ""))
 
 
-def _load(request: Request, ctx: Context) -> tuple[Mail, Phone]:
+def _load(request: Request, ctx: Context) -> tuple[Mail, Phone, Calendar]:
     app = get_app(request)
+    admin = calendar_accounts.from_environment(app.settings)
     with app.db.unit(ctx.workspace_id, write=False) as session:
+        own = calendar_accounts.account(session)
+        calendar = Calendar(
+            own.url if own else "", (own.username or "") if own else "",
+            bool(own and own.password), admin.shown if admin else "",
+            admin.username if admin else "")
         row = mail_accounts.account(session)
         mail = Mail() if row is None else Mail(
             row.kind, row.imap_host or "", str(row.imap_port or ""), row.imap_security or "ssl",
@@ -96,18 +108,17 @@ def _load(request: Request, ctx: Context) -> tuple[Mail, Phone]:
         line = session.scalars(select(PhoneLine)).first()
         phone = Phone() if line is None else Phone(line.number, line.ring_to or "",
                                                    bool(line.auth_token), line.account_sid or "")
-    return mail, phone
+    return mail, phone, calendar
 
 
 def _page(request: Request, ctx: Context, *, notice: str | None = None,
           result: tuple[str, diagnose.Check] | None = None, status: int = 200) -> HTMLResponse:
     ctx.require("job")
-    mail, phone = _load(request, ctx)
-    caldav_url, caldav_user, _ = _caldav(request)
+    mail, phone, calendar = _load(request, ctx)
     model_url, model, model_key = _model(request)
     return render(request, "connections.html", ctx=ctx, active="settings",
-                  title="Connections", mail=mail, phone=phone, caldav_url=caldav_url,
-                  caldav_user=caldav_user, model_url=model_url and _shown(model_url),
+                  title="Connections", mail=mail, phone=phone, calendar=calendar,
+                  model_url=model_url and _shown(model_url),
                   model=model,
                   has_model_key=bool(model_key), notice=notice, result=result,
                   securities=mail_accounts.SECURITY, status=status)
@@ -157,6 +168,22 @@ def save_mail(request: Request, ctx: PageContext,
     return _page(request, ctx, notice="Mailbox settings saved. Test them below.")
 
 
+@router.post("/settings/connections/calendar", response_class=HTMLResponse)
+def save_calendar(request: Request, ctx: PageContext,
+                  url: Annotated[str, Form(max_length=2000)] = "",
+                  username: TextField = "", password: SecretField = "") -> HTMLResponse:
+    """Save the workspace's own calendar server (the password sealed; an empty one keeps the
+    stored one). An empty address goes back to the administrator's server, if any."""
+    ctx.require("job")
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id) as session:
+        row = calendar_accounts.save(session, ctx.workspace_id, url, username,
+                                     password or None, app.clock(), ctx.actor)
+    notice = "Calendar server saved. Test it below." if row is not None else \
+        "No calendar server of your own: this workspace uses the administrator's, if any."
+    return _page(request, ctx, notice=notice)
+
+
 @router.post("/settings/connections/phone", response_class=HTMLResponse)
 def save_phone(request: Request, ctx: PageContext,
                number: Annotated[str, Form(min_length=3, max_length=40)],
@@ -193,12 +220,15 @@ def _test(request: Request, ctx: Context, which: str) -> diagnose.Check:
         # the session is closed before the network is touched
         return diagnose.imap(*settings) if which == "imap" else diagnose.smtp(*settings)
     if which == "caldav":
-        url, user, password = _caldav(request)
-        if not url:
+        with app.db.unit(ctx.workspace_id, write=False) as session:
+            account = calendar_accounts.resolve(session, app.settings)
+        if account is None:
             return diagnose.Check(False, "config", "no calendar server is configured",
-                                  "The administrator sets RIGHTHAND_CALDAV_URL "
-                                  "(https://user:password@host/path/).")
-        return diagnose.caldav(url, user, password)
+                                  "Fill in your calendar server above, or ask the "
+                                  "administrator to set RIGHTHAND_CALDAV_URL.")
+        # the session is closed before the network is touched; the private-address rules
+        # (netguard's allow-list) apply in diagnose, as for the mail servers
+        return diagnose.caldav(account.url, account.username, account.password)
     if which == "phone":
         with app.db.unit(ctx.workspace_id, write=False) as session:
             line = session.scalars(select(PhoneLine)).first()
