@@ -17,7 +17,7 @@ from righthand.store.db import make_engine
 from righthand.store.tables import Base, ContactRow, ImportJob
 from tests.conftest import new_workspace
 from tests.support.contacts import import_bytes
-from tests.support.web import client, csrf, login, seed_demo
+from tests.support.web import seed_demo, signed_in
 
 ROWS = 2000
 
@@ -118,10 +118,7 @@ def office(single_app, monkeypatch):
 
 
 def _signed_in(app, office):
-    web = client(app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(app, office.owner, office.slug)
 
 
 def _bar(text: str) -> tuple[int, int, str]:

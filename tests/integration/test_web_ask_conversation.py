@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, ConversationState
-from tests.support.web import add_user, client, csrf, login, seed_demo, unique
+from tests.support.web import add_user, seed_demo, signed_in, unique
 
 HTMX = {"HX-Request": "true"}
 
@@ -20,10 +20,7 @@ def office(single_app, monkeypatch):
 
 
 def _signed_in(single_app, office, username: str):
-    web = client(single_app)
-    login(web, username)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, username, office.slug)
 
 
 def _emails(single_app, office) -> list[ActionRow]:

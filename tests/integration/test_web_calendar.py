@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, AuditEntry, EventRow
-from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, unique
+from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, signed_in, unique
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def office(single_app, monkeypatch):
 
 @pytest.fixture
 def owner(single_app, office):
-    web = client(single_app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, office.owner, office.slug)
 
 
 def test_week_and_day_views_show_the_index_in_the_clients_zone(single_app, office, owner):

@@ -20,7 +20,7 @@ from righthand.store.tables import AuditEntry
 from tests.support import dovecot
 from tests.support.servers import free_port, need
 from tests.support.smtp import SmtpServer
-from tests.support.web import add_user, client, csrf, login, seed_demo, unique
+from tests.support.web import add_user, client, login, seed_demo, signed_in, unique
 
 SECRET = "hunter2-very-secret"
 
@@ -32,10 +32,7 @@ def office(single_app, monkeypatch):
 
 @pytest.fixture
 def owner(single_app, office):
-    web = client(single_app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, office.owner, office.slug)
 
 
 def _save(web, slug: str, **fields: str) -> str:

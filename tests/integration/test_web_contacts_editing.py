@@ -29,14 +29,11 @@ from righthand.store.tables import (
     Segment,
     Subscription,
 )
-from tests.support.web import Seeded, add_user, client, csrf, login, seed_demo, unique
+from tests.support.web import Seeded, add_user, seed_demo, signed_in, unique
 
 
 def _signed_in(application: App, username: str, slug: str) -> TestClient:
-    web = client(application)
-    login(web, username)
-    web.headers["X-CSRF-Token"] = csrf(web, slug)
-    return web
+    return signed_in(application, username, slug)
 
 
 @pytest.fixture

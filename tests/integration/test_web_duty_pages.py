@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, DealRow
-from tests.support.web import client, csrf, login, seed_demo, set_phase
+from tests.support.web import seed_demo, set_phase, signed_in
 
 
 @pytest.fixture
@@ -18,10 +18,7 @@ def office(single_app, monkeypatch):
 
 @pytest.fixture
 def owner(single_app, office):
-    web = client(single_app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, office.owner, office.slug)
 
 
 def _deal(single_app, office, title: str = "Jones") -> DealRow:

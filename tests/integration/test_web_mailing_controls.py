@@ -12,16 +12,13 @@ from sqlalchemy import select, update
 
 from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, AuditEntry, Mailing, MailingRecipient, OutboxRow
-from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, unique
+from tests.support.web import add_user, seed_demo, set_phase, signed_in, unique
 
 TOMORROW_9 = datetime(2026, 11, 27, 14, tzinfo=UTC)  # 09:00 in New York
 
 
 def _signed_in(application, office, username):
-    web = client(application)
-    login(web, username)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(application, username, office.slug)
 
 
 def _draft(application, office) -> int:

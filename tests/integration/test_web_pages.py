@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, AuditEntry, Workspace
-from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, unique
+from tests.support.web import add_user, client, csrf, login, seed_demo, set_phase, signed_in, unique
 
 
 @pytest.fixture
@@ -18,10 +18,7 @@ def office(single_app, monkeypatch):
 
 @pytest.fixture
 def owner(single_app, office):
-    web = client(single_app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, office.owner, office.slug)
 
 
 def _email(web, text="Email Bob Miller that the inspection report is in") -> dict:

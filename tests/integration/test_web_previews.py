@@ -15,7 +15,7 @@ from righthand.policy.duties import Phase
 from righthand.store.tables import ActionRow, Mailing
 from righthand.web import mailing_preview, previews, supply_preview
 from righthand.web.previews import EditableField, Preview, Sender
-from tests.support.web import client, csrf, login, seed_demo, set_phase
+from tests.support.web import seed_demo, set_phase, signed_in
 
 NOW = datetime(2026, 11, 27, 15, tzinfo=UTC)
 CAMPAIGN_PAYLOAD = {
@@ -31,10 +31,7 @@ def office(single_app, monkeypatch):
 
 @pytest.fixture
 def owner(single_app, office):
-    web = client(single_app)
-    login(web, office.owner)
-    web.headers["X-CSRF-Token"] = csrf(web, office.slug)
-    return web
+    return signed_in(single_app, office.owner, office.slug)
 
 
 def _campaign(single_app, office, owner) -> tuple[int, ActionRow]:

@@ -89,6 +89,15 @@ def csrf(web: TestClient, slug: str) -> str:
     return found.group(1)
 
 
+def signed_in(application: App, username: str, slug: str) -> TestClient:
+    """A client signed in as ``username``, sending the CSRF token of workspace ``slug`` (as the
+    pages' htmx requests do)."""
+    web = client(application)
+    login(web, username)
+    web.headers["X-CSRF-Token"] = csrf(web, slug)
+    return web
+
+
 def set_phase(application: App, workspace: int, phase: Phase) -> None:
     """Switch a workspace to a phase preset."""
     with application.db.unit(workspace) as session:
