@@ -252,6 +252,8 @@ def _plant(app: App, office: Seeded, web: TestClient, mark: Planted) -> None:
                        transcription=mark("call_transcription"))
         call.category, _ = calls.categorise(call, caller.tags)
         session.add(call)
+        session.flush()
+        mark.ids["call_id"] = call.id
 
     # A calendar (its name comes from the CalDAV server) with an invitation from outside,
     # stored and indexed as a synced one is.
@@ -358,6 +360,8 @@ SHOWN: dict[str, tuple[str, ...]] = {
     "inbox": ("mail_subject", "mail_from_name", "call_caller_name", "call_purpose",
               "call_transcription"),
     "inbox/messages/{message_id}": ("mail_subject", "mail_from_name", "mail_text"),
+    "inbox/calls/{call_id}": ("call_caller_name", "call_purpose", "call_transcription",
+                              "call_reason"),
     "inbox/rules": ("rule_folder",),
     "supplies": ("item_name", "vendor_name"),
     "supplies/orders/{po_id}": ("item_name", "vendor_name"),

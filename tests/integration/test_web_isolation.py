@@ -31,7 +31,7 @@ from tests.support.web import add_user, client, csrf, login, seed_demo, unique
 ID_SOURCES: dict[str, str] = {
     "approval_id": "Approval", "action_id": "ActionRow", "contact_id": "ContactRow",
     "list_id": "MailingListRow", "segment_id": "Segment", "deal_id": "DealRow",
-    "item_id": "ItemRow", "vendor_id": "VendorRow", "po_id": "PurchaseOrder",
+    "item_id": "ItemRow", "vendor_id": "VendorRow", "po_id": "PurchaseOrder", "call_id": "CallRow",
     "order_id": "PurchaseOrder", "mailing_id": "Mailing", "event_id": "EventRow",
     "calendar_id": "CalendarRow", "import_id": "ImportJob", "message_id": "MailMessage",
     "rule_id": "ScreeningRule", "pipeline_id": "PipelineRow", "stage_id": "PipelineStage",

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from righthand.connectors import twilio
-from righthand.duties.screening import calls
+from righthand.duties.screening import call_corrections, calls
 from righthand.service import audit
 from righthand.store.tables import CallRow, JobDuty, PhoneLine, WebhookMark, Workspace
 
@@ -129,7 +129,8 @@ def gathered(session: Session, ws: Workspace, params: Mapping[str, str], base: s
     said = (params.get("SpeechResult") or "").strip()[:1000]
     if row is not None and said:
         row.purpose = said
-        row.category, _ = calls.categorise(row)
+        row.category, _ = calls.categorise(
+            row, vouched=call_corrections.vouched(session, row.from_number))
     if row is not None and row.category == "spam":
         row.status = "blocked"
         return twilio.response(twilio.say("Thank you. We're not interested. Goodbye."),
@@ -155,7 +156,8 @@ def recorded(session: Session, ws: Workspace, params: Mapping[str, str], now: da
         row.recording_seconds = (int(duration) if duration.isascii() and duration.isdigit()
                                  and len(duration) <= 6 else None)
         row.status = "voicemail"
-        row.category, _ = calls.categorise(row, _tags(session, row))
+        row.category, _ = calls.categorise(row, _tags(session, row),
+                                           call_corrections.vouched(session, row.from_number))
     return twilio.response(twilio.say("Thank you. Your message has been taken. Goodbye."),
                            twilio.hangup())
 
@@ -169,7 +171,8 @@ def transcribed(session: Session, ws: Workspace, params: Mapping[str, str],
     if (params.get("TranscriptionStatus") or "completed") == "completed":
         row.transcription = (params.get("TranscriptionText") or "")[:5000]
     row.recording_url = row.recording_url or params.get("RecordingUrl") or None
-    row.category, _ = calls.categorise(row, _tags(session, row))
+    row.category, _ = calls.categorise(row, _tags(session, row),
+                                       call_corrections.vouched(session, row.from_number))
 
 
 def dialed(session: Session, ws: Workspace, params: Mapping[str, str], base: str) -> str:

@@ -22,6 +22,7 @@ plugin = DutyPlugin(
             Route("screening.rule", SCREENING_EMAIL.id, lazy(f"{_P}.handlers:rule")),
             Route("screening.calls_summary", SCREENING_CALLS.id,
                   lazy(f"{_P}.call_answers:calls_summary"))),
-    effects={"mail.file": LazyEffect(f"{_P}.effects:FileEffect")},
+    effects={"mail.file": LazyEffect(f"{_P}.effects:FileEffect"),
+             "calls.correct": LazyEffect(f"{_P}.call_corrections:CorrectEffect")},
     on_delivered={"mail.file": lazy(f"{_P}.effects:filed")},
     jobs=(PeriodicJob("screening.poll", SCREENING_EMAIL.id, 5, _poll),))

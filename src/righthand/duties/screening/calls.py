@@ -122,11 +122,13 @@ def decide(session: Session, caller: Caller, now: datetime, zone: str,
     return Decision("ask", "unknown number")
 
 
-def categorise(call: CallRow, tags: frozenset[str] = frozenset()) -> tuple[str, str]:
+def categorise(call: CallRow, tags: frozenset[str] = frozenset(),
+               vouched: bool = False) -> tuple[str, str]:
     """(category, priority) of a call, in email screening's terms; the transcription is
-    untrusted text and only ever chooses a category."""
+    untrusted text and only ever chooses a category. ``vouched``: the client said this
+    number's calls are not spam (``call_corrections``), so its words never make it spam."""
     words = " ".join(filter(None, [call.purpose, call.transcription or ""]))
-    if call.decision == "block" or _SPAM.search(words):
+    if not vouched and (call.decision == "block" or _SPAM.search(words)):
         return "spam", "low"
     if "vip" in tags:
         return "vip", "high"

@@ -20,4 +20,6 @@ SCREENING_CALLS = DutyManifest(
     nature=Initiative.REACTIVE, read_scopes=frozenset({"calls", "contacts"}),
     description="Answer the line: ring through, take a message, or block.",
     action_kinds=(ActionKind("calls.route", "Ring through, take a message or block a call",
-                             via="telephony"),))
+                             via="telephony"),
+                  ActionKind("calls.correct", "Change how calls from one number are screened "
+                             "(always put through, block, not spam)", undoable=True)))

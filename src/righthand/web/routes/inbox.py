@@ -11,18 +11,19 @@ import email.policy
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from righthand.duties.screening import learning, rulebook
+from righthand.connectors import recording
+from righthand.duties.screening import call_corrections, learning, rulebook
 from righthand.duties.screening.actions import LABELS
 from righthand.duties.screening.parse import MailFacts
 from righthand.duties.screening.rules import CATEGORIES, RuleNotUnderstood, parse_rule
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput, NotDelegated, NotFound
 from righthand.service import mail_review
 from righthand.store import tables
-from righthand.store.tables import MailMessage
+from righthand.store.tables import MailMessage, PhoneLine
 from righthand.web import acting, operations
 from righthand.web.auth import Context, PageContext, get_app
 from righthand.web.render import NavItem, render
@@ -47,6 +48,13 @@ def _calls(session: Session) -> list[Any] | None:
                                 .limit(50)))
 
 
+def _can_play(session: Session) -> bool:
+    """Whether recordings can be fetched from the carrier: the line has its account SID and
+    auth token (the token itself never leaves the server)."""
+    line = session.scalars(select(PhoneLine)).first()
+    return bool(line and line.account_sid and line.auth_token)
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, ctx: PageContext,
           category: Annotated[str, Query(max_length=32)] = "") -> HTMLResponse:
@@ -57,6 +65,7 @@ def inbox(request: Request, ctx: PageContext,
         rows: list[MailMessage] = []
         counts: dict[str, int] = {}
         calls = None
+        can_play = False
         score = ""
         if refusal is None:
             counts = {c or "new": int(n) for c, n in session.execute(
@@ -71,11 +80,12 @@ def inbox(request: Request, ctx: PageContext,
             rows = list(session.scalars(query))
             calls = _calls(session) if operations.readable(session, app, ctx, "calls") \
                 is None else None
+            can_play = calls is not None and _can_play(session)
             score = learning.accuracy(session).describe()
         session.expunge_all()
     return render(request, "inbox.html", ctx=ctx, active="inbox", title="Inbox", rows=rows,
                   counts=counts, category=category, labels=dict(_labels()), calls=calls,
-                  score=score, refusal=refusal)
+                  can_play=can_play, score=score, refusal=refusal)
 
 
 def _html_part(raw: bytes | None) -> str | None:
@@ -198,3 +208,69 @@ def remove_rule(request: Request, ctx: PageContext, rule_id: int) -> HTMLRespons
         except NotFound as exc:
             raise BadInput(exc.message, hint=exc.hint) from None
     return _rules_page(request, ctx, said=said)
+
+
+def _call_page(request: Request, ctx: Context, call_id: int,
+               notices: list[acting.Outcome] | None = None) -> HTMLResponse:
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        row = call_corrections.call(session, call_id)
+        refusal = operations.readable(session, app, ctx, "calls")
+        rules = [] if refusal else [
+            r for r in session.scalars(select(tables.CallRule).order_by(
+                tables.CallRule.position, tables.CallRule.id))
+            if (r.spec or {}).get("who") == "number"
+            and (r.spec or {}).get("value") == row.from_number]
+        can_play = _can_play(session)
+        session.expunge_all()
+    return render(request, "call.html", ctx=ctx, active="inbox",
+                  title=f"Call from {row.caller_name or row.from_number or 'no caller ID'}",
+                  row=row if refusal is None else None, refusal=refusal, rules=rules,
+                  can_play=can_play,
+                  choices=call_corrections.LABELS, notices=notices or [])
+
+
+@router.get("/inbox/calls/{call_id}", response_class=HTMLResponse)
+def call_page(request: Request, ctx: PageContext, call_id: int) -> HTMLResponse:
+    """One call: who, why, how it was screened, the voicemail to play, and corrections."""
+    return _call_page(request, ctx, call_id)
+
+
+@router.get("/inbox/calls/{call_id}/recording")
+def call_recording(request: Request, ctx: PageContext, call_id: int,
+                   download: Annotated[bool, Query()] = False) -> Response:
+    """The voicemail's audio, fetched from the carrier with the line's credentials (which the
+    browser never sees). With no recording, or no credentials to fetch it with, the call's page
+    says why (a 303 there)."""
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        row = call_corrections.call(session, call_id)
+        refusal = operations.readable(session, app, ctx, "calls")
+        if refusal is not None:
+            raise NotDelegated(refusal)
+        line = session.scalars(select(PhoneLine)).first()
+        url = row.recording_url
+        sid, token = (line.account_sid, line.auth_token) if line else (None, None)
+    if not url or not sid or not token:
+        return RedirectResponse(ctx.url(f"inbox/calls/{call_id}"), status_code=303)
+    got = recording.fetch(url, sid, token, app.settings.sms_api_url)
+    name = f"voicemail-{call_id}.{got.extension}"
+    return Response(got.content, media_type=got.content_type, headers={
+        "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{name}"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/inbox/calls/{call_id}/screening", response_class=HTMLResponse)
+def correct_call(request: Request, ctx: PageContext, call_id: int,
+                 choice: Annotated[str, Form(min_length=1, max_length=16)]) -> HTMLResponse:
+    """Correct how a call was screened: a rule for the number, as an Action through the gate
+    (attributed to this user; undoable); the next call from the number is screened by it."""
+    ctx.require("ask")
+    app = get_app(request)
+    with app.db.unit(ctx.workspace_id, write=False) as session:
+        row = call_corrections.call(session, call_id)
+        refusal = operations.readable(session, app, ctx, "calls")
+        if refusal is not None:
+            raise NotDelegated(refusal)
+        action = call_corrections.action(row, choice)
+    return _call_page(request, ctx, call_id, acting.propose(app, ctx, [action]))
