@@ -11,18 +11,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 
 from righthand import netguard
 from righthand.errors import BadCredentials, BadInput
 from righthand.policy.duties import Phase
 from righthand.service import calendar_accounts, job_runs, jobs
-from righthand.store.db import make_engine
-from righthand.store.tables import AuditEntry, Base, CalDavAccount, CalendarSource, EventRow
+from righthand.store.tables import AuditEntry, CalDavAccount, CalendarSource, EventRow
 from tests.conftest import new_workspace
 from tests.integration.test_caldav_sync import Radicale, _event
+from tests.support.databases import table_as_migrated
 from tests.support.servers import need
 from tests.support.web import client, csrf, login, seed_demo
 
@@ -298,15 +296,8 @@ def _summaries(application, workspace_id: int) -> set[str]:
 
 
 def test_the_migration_makes_what_the_model_says(db_url):
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "compare_server_default": True})
-            diffs = compare_metadata(context, Base.metadata)
-            columns = {c["name"]: c for c in inspect(conn).get_columns("caldav_accounts")}
-    finally:
-        engine.dispose()
-    assert [d for d in diffs if "caldav_accounts" in repr(d)] == []
+    table = table_as_migrated(db_url, "caldav_accounts")
+    columns = table.columns
+    assert table.diffs == []
     assert not columns["url"]["nullable"] and columns["password"]["nullable"]
     assert CalDavAccount.__table__.c.password.type.__class__.__name__ == "Sealed"

@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from righthand.duties.lists import import_apply, importer
 from righthand.policy.duties import Phase
-from righthand.store.db import make_engine
-from righthand.store.tables import Base, ContactRow, ImportJob
+from righthand.store.tables import ContactRow, ImportJob
 from tests.conftest import new_workspace
 from tests.support.contacts import import_bytes
+from tests.support.databases import table_as_migrated
 from tests.support.web import seed_demo, signed_in
 
 ROWS = 2000
@@ -186,16 +184,9 @@ def test_a_file_that_cannot_be_read_says_why_and_stops_polling(single_app, offic
 
 
 def test_the_migration_makes_what_the_model_says(db_url):
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "compare_server_default": True})
-            diffs = compare_metadata(context, Base.metadata)
-            columns = {c["name"]: c for c in inspect(conn).get_columns("import_jobs")}
-    finally:
-        engine.dispose()
-    assert [d for d in diffs if "import_jobs" in repr(d)] == []
+    table = table_as_migrated(db_url, "import_jobs")
+    assert table.diffs == []
+    columns = table.columns
     assert columns["rows_total"]["nullable"] and not columns["rows_done"]["nullable"]
 
 

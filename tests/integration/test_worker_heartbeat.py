@@ -16,19 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, select
 
 from righthand import __version__
 from righthand.bootstrap import App, build
 from righthand.errors import DatabaseUnavailable
 from righthand.policy.duties import Phase
 from righthand.service import campaign_control, health, workspaces
-from righthand.store.db import make_engine
-from righthand.store.tables import Base, Mailing, WorkerHeartbeat, Workspace
+from righthand.store.tables import Mailing, WorkerHeartbeat, Workspace
 from tests.conftest import make_settings, new_workspace, workspace_slug
 from tests.support.clock import FakeClock
+from tests.support.databases import table_as_migrated
 from tests.support.mail import CliEnv, add_contacts, email_action, outbox_entries, propose
 from tests.support.mailings import add_subscribers, approved_campaign, create_mailing, make_list
 
@@ -250,17 +248,9 @@ def test_the_worker_command_beats_and_removes_its_row_on_sigterm(single_url: str
 
 # -- the schema ----------------------------------------------------------------------------------
 def test_the_migration_makes_what_the_model_says(db_url: str) -> None:
-    engine = make_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "compare_server_default": True})
-            diffs = compare_metadata(context, Base.metadata)
-            columns = {c["name"]: c for c in inspect(conn).get_columns("worker_heartbeats")}
-            key = inspect(conn).get_pk_constraint("worker_heartbeats")
-    finally:
-        engine.dispose()
-    assert [d for d in diffs if "worker_heartbeats" in repr(d)] == []
+    table = table_as_migrated(db_url, "worker_heartbeats")
+    columns, key = table.columns, table.primary_key
+    assert table.diffs == []
     assert set(columns) == {"id", "started_at", "seen_at", "runs", "version"}
     assert not any(c["nullable"] for c in columns.values())
     assert key["constrained_columns"] == ["id"]

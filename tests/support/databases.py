@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -57,3 +59,35 @@ def new_postgres(prefix: str, *, migrated: bool = False, template: str | None = 
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@dataclass(frozen=True)
+class TableAsMigrated:
+    """One table as the migrations made it in a database: where it differs from the model
+    (Alembic's comparison, types and server defaults included), its columns and primary key."""
+
+    diffs: list[Any]
+    columns: dict[str, dict[str, Any]]
+    primary_key: dict[str, Any]
+
+
+def table_as_migrated(url: str, table: str) -> TableAsMigrated:
+    """Compare ``table`` in the (migrated) database at ``url`` with ``Base.metadata``."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from righthand.store.db import make_engine
+    from righthand.store.tables import Base
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "compare_server_default": True})
+            diffs = [d for d in compare_metadata(context, Base.metadata) if table in repr(d)]
+            found = inspect(conn)
+            return TableAsMigrated(diffs, {c["name"]: dict(c) for c in found.get_columns(table)},
+                                   dict(found.get_pk_constraint(table)))
+    finally:
+        engine.dispose()
