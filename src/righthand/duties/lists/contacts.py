@@ -192,6 +192,18 @@ def views(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     return [out[i] for i in ids if i in out]
 
 
+def listing(session: Session, text: str, offset: int, limit: int) \
+        -> tuple[list[ContactRow], int | None]:
+    """One page of contacts: those matching ``text`` (see :func:`search`), or everyone by name.
+    Up to ``limit + 1`` rows, so the caller knows whether another page follows; the total when
+    there is no search (a search's total would cost the whole fuzzy pass)."""
+    if text.strip():
+        return search(session, text, limit=limit + 1, offset=offset), None
+    rows = list(session.scalars(select(ContactRow).order_by(
+        ContactRow.display_name, ContactRow.id).offset(offset).limit(limit + 1)))
+    return rows, int(session.scalar(select(func.count()).select_from(ContactRow)) or 0)
+
+
 def search(session: Session, text: str, limit: int = 20, offset: int = 0) -> list[ContactRow]:
     """Contacts whose name, company, email or phone contains ``text``; fuzzy names after.
     ``offset`` skips that many (a page further on)."""

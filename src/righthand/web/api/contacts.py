@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from righthand.duties.lists import contacts, subscriptions
 from righthand.errors import NotFound
-from righthand.store.tables import ContactRow, MailingListRow
+from righthand.store.tables import MailingListRow
 from righthand.web.api.common import ERRORS, Limit, Offset, area, next_offset
 from righthand.web.auth import WorkspaceQuery
 from righthand.web.routing import api_router
@@ -128,13 +128,7 @@ def contact_list(request: Request, workspace: WorkspaceQuery = None,
     """Contacts by name, a page at a time, or those whose name, company, email or phone
     contains ``q`` (close spellings of a name after)."""
     with area(request, workspace, "contacts") as (_ctx, session):
-        total = None
-        if q.strip():
-            rows = contacts.search(session, q, limit=limit + 1, offset=offset)
-        else:
-            rows = list(session.scalars(select(ContactRow).order_by(
-                ContactRow.display_name, ContactRow.id).offset(offset).limit(limit + 1)))
-            total = int(session.scalar(select(func.count()).select_from(ContactRow)) or 0)
+        rows, total = contacts.listing(session, q, offset, limit)
         views = contacts.views(session, [r.id for r in rows[:limit]])
         return ContactsOut(contacts=[_contact_out(v) for v in views], total=total,
                            next=next_offset(offset, limit, len(rows)))

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Action
@@ -111,14 +111,7 @@ def proposed(app: App, ctx: Context, reply: Reply) -> tuple[list[acting.Outcome]
 
 
 def _people(session: Session, q: str, page: int) -> tuple[list[dict[str, Any]], Pager]:
-    offset = (page - 1) * PAGE
-    total = None
-    if q.strip():
-        rows = contacts.search(session, q, limit=PAGE + 1, offset=offset)
-    else:
-        rows = list(session.scalars(select(ContactRow).order_by(
-            ContactRow.display_name, ContactRow.id).offset(offset).limit(PAGE + 1)))
-        total = int(session.scalar(select(func.count()).select_from(ContactRow)) or 0)
+    rows, total = contacts.listing(session, q, (page - 1) * PAGE, PAGE)
     people = contacts.views(session, [r.id for r in rows[:PAGE]])
     return people, Pager(page, PAGE, len(people), len(rows) > PAGE, total, (("q", q),))
 
