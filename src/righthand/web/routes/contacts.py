@@ -139,7 +139,8 @@ def _contact(session: Session, contact_id: int) -> ContactRow:
     return row
 
 
-def _mailing_list(session: Session, list_id: int) -> MailingListRow:
+def list_row(session: Session, list_id: int) -> MailingListRow:
+    """The workspace's list ``list_id`` (404 for another workspace's)."""
     row = session.get(MailingListRow, list_id)
     if row is None:
         raise NotFound(f"there is no list #{list_id} in this workspace")
@@ -357,7 +358,7 @@ def contact_subscribe(request: Request, ctx: PageContext, contact_id: int,
     with app.db.unit(ctx.workspace_id, write=False) as session:
         person = _contact(session, contact_id)
         guard(session, app, ctx, "lists")
-        mailing_list = _mailing_list(session, list_id)
+        mailing_list = list_row(session, list_id)
         mine = list(session.scalars(select(ContactEmail.address).where(
             ContactEmail.contact_id == person.id).order_by(ContactEmail.id)))
         address = email.strip().lower() or (mine[0] if mine else "")
@@ -380,7 +381,7 @@ def contact_unsubscribe(request: Request, ctx: PageContext, contact_id: int,
     with app.db.unit(ctx.workspace_id, write=False) as session:
         person = _contact(session, contact_id)
         guard(session, app, ctx, "lists")
-        reply = take_off(session, person, _mailing_list(session, list_id), ctx.actor)
+        reply = take_off(session, person, list_row(session, list_id), ctx.actor)
     done, said = proposed(app, ctx, reply)
     return _contact_page(request, ctx, contact_id, done,
                          problem=Problem(said) if said else None)

@@ -26,7 +26,7 @@ from righthand.store.tables import ContactRow, MailingListRow, Segment, Suppress
 from righthand.web import acting, operations
 from righthand.web.auth import Context, PageContext, get_app
 from righthand.web.render import render
-from righthand.web.routes.contacts import Pager, Problem, guard, proposed
+from righthand.web.routes.contacts import Pager, Problem, guard, list_row, proposed
 from righthand.web.routing import page_router
 
 router = page_router()
@@ -102,13 +102,6 @@ def create_list(request: Request, ctx: PageContext,
     return _page(request, ctx, acting.propose(app, ctx, [action]))
 
 
-def _mailing_list(session: Session, list_id: int) -> MailingListRow:
-    row = session.get(MailingListRow, list_id)
-    if row is None:
-        raise NotFound(f"there is no list #{list_id} in this workspace")
-    return row
-
-
 def _list_page(request: Request, ctx: Context, list_id: int, page: int = 1,
                notices: list[acting.Outcome] | None = None,
                draft: Mapping[str, str] | None = None, problem: Problem | None = None
@@ -116,7 +109,7 @@ def _list_page(request: Request, ctx: Context, list_id: int, page: int = 1,
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         refusal = operations.readable(session, app, ctx, "lists")
-        row = _mailing_list(session, list_id)
+        row = list_row(session, list_id)
         offset = (page - 1) * MEMBERS_PAGE
         found = [] if refusal else subscriptions.members(
             session, list_id, limit=MEMBERS_PAGE + 1, offset=offset)
@@ -144,7 +137,7 @@ def list_subscribe(request: Request, ctx: PageContext, list_id: int,
     """Add someone (a known contact by address, or a new one) to this list."""
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
-        mailing_list = _mailing_list(session, list_id)
+        mailing_list = list_row(session, list_id)
         guard(session, app, ctx, "lists")
         reply = handlers.add_to(session, mailing_list, email.strip(), name.strip(), ctx.actor)
     done, said = proposed(app, ctx, reply)
@@ -161,7 +154,7 @@ def list_unsubscribe(request: Request, ctx: PageContext, list_id: int,
     own consent)."""
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
-        mailing_list = _mailing_list(session, list_id)
+        mailing_list = list_row(session, list_id)
         guard(session, app, ctx, "lists")
         person = session.get(ContactRow, contact_id)
         if person is None:
