@@ -8,7 +8,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from righthand.policy.duties import Phase
-from righthand.store.tables import ContactRow, DealRow, Mailing, MailMessage
+from righthand.store.tables import (
+    CallRow,
+    ContactRow,
+    DealRow,
+    Mailing,
+    MailingListRow,
+    MailMessage,
+)
 from tests.e2e.test_web_browser import SHOTS, browser, monkeymodule, page, site  # noqa: F401
 from tests.support.web import set_phase
 
@@ -106,15 +113,21 @@ def test_every_duty_page_renders_on_a_phone_with_labels(page, site):  # noqa: F8
         deal = session.scalars(select(DealRow)).first().id
         mailing = session.scalars(select(Mailing)).first().id
         message = session.scalars(select(MailMessage)).first().id
+        mailing_list = session.scalars(select(MailingListRow)).first().id
+        call = session.scalars(select(CallRow)).first().id
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("pipeline", f"pipeline/deals/{deal}", "contacts", f"contacts/{contact}",
-                 "contacts/import", "contacts/duplicates", "lists", "mailings",
-                 f"mailings/{mailing}", "inbox", f"inbox/messages/{message}", "inbox/rules",
-                 "supplies"):
+                 "contacts/import", "contacts/duplicates", "lists", f"lists/{mailing_list}",
+                 "mailings", f"mailings/{mailing}", "inbox", f"inbox/messages/{message}",
+                 f"inbox/calls/{call}", "inbox/rules", "supplies", "trust"):
         page.goto(f"/w/{office.slug}/{path}")
         assert page.locator("h1").count() == 1, path
         width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+        wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(
+            e => e.getBoundingClientRect().right > 392).slice(0, 8).map(
+            e => e.tagName + ' ' + (e.getAttribute('class') || '') + ' ' +
+            Math.round(e.getBoundingClientRect().right))""")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px): {wide}"
         unlabelled = page.evaluate("""() => [...document.querySelectorAll(
             'input:not([type=hidden]), select, textarea')].filter(e => !e.labels ||
             e.labels.length === 0).map(e => e.name || e.id)""")
