@@ -145,6 +145,13 @@ def test_change_a_duty_autonomy(page, site):
         .input_value() == "notify"
 
 
+# What reaches past a phone's width, for the message of a failed width check.
+WIDE = """() => [...document.querySelectorAll('main *')].filter(
+    e => e.getBoundingClientRect().right > 392).slice(0, 8).map(
+    e => e.tagName + ' ' + (e.getAttribute('class') || e.id || '') + ' ' +
+    Math.round(e.getBoundingClientRect().right))"""
+
+
 def test_phone_sized_screen_and_keyboard(page, site):
     _base, _application, office = site
     page.set_viewport_size({"width": 390, "height": 844})
@@ -155,13 +162,17 @@ def test_phone_sized_screen_and_keyboard(page, site):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
-    # every form field on the spine's pages has a label
-    for path in ("today", "ask", "approvals", "job", "trust", "settings"):
+    # every form field on the spine's pages has a label, and none scrolls sideways
+    for path in ("today", "ask", "approvals", "job", "trust", "settings",
+                 "settings/connections", "today/briefing"):
         page.goto(f"/w/{office.slug}/{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate(WIDE)
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px): {wide}"
         unlabelled = page.evaluate("""() => [...document.querySelectorAll(
             'input:not([type=hidden]), select, textarea')].filter(e => !e.labels ||
             e.labels.length === 0).map(e => e.name || e.id)""")
         assert unlabelled == [], f"{path}: {unlabelled}"
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"phone_{path}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"phone_{path.replace('/', '_')}.png"), full_page=True)
     page.goto(f"/w/{office.slug}/today")
