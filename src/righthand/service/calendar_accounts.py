@@ -46,10 +46,11 @@ class Account:
     @property
     def shown(self) -> str:
         """The address without query or fragment (safe to show)."""
-        return _shown(self.url)
+        return shown(self.url)
 
 
-def _shown(url: str) -> str:
+def shown(url: str) -> str:
+    """``url`` without credentials, query or fragment (safe to show or audit)."""
     parts = urlsplit(url)
     host = f"{parts.hostname or ''}:{parts.port}" if parts.port else parts.hostname or ""
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
@@ -159,7 +160,7 @@ def save(session: Session, workspace_id: int, url: str, username: str,
         row.password = password
     row.updated_at = now
     session.flush()
-    audit.append(session, workspace_id, actor, "calendar.account_saved", _shown(url),
-                 {"url": _shown(url), "username": row.username or "",
+    audit.append(session, workspace_id, actor, "calendar.account_saved", shown(url),
+                 {"url": shown(url), "username": row.username or "",
                   "password_changed": bool(password)}, at=now)
     return row

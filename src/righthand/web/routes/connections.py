@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
@@ -62,13 +61,6 @@ class Phone:
     ring_to: str = ""
     has_token: bool = False
     account_sid: str = ""
-
-
-def _shown(url: str) -> str:
-    """An address without credentials, query or fragment (safe to show)."""
-    parts = urlsplit(url)
-    host = f"{parts.hostname or ''}:{parts.port}" if parts.port else parts.hostname or ""
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,7 @@ def _page(request: Request, ctx: Context, *, notice: str | None = None,
     model_url, model, model_key = _model(request)
     return render(request, "connections.html", ctx=ctx, active="settings",
                   title="Connections", mail=mail, phone=phone, calendar=calendar,
-                  model_url=model_url and _shown(model_url),
+                  model_url=model_url and calendar_accounts.shown(model_url),
                   model=model,
                   has_model_key=bool(model_key), notice=notice, result=result,
                   securities=mail_accounts.SECURITY, status=status)
