@@ -284,3 +284,29 @@ def test_a_process_reads_the_heartbeats_once_per_few_seconds(app: App, clock: Fa
     assert running() and running() and len(reads) == before + 3, "no reuse when it is 0"
     health.forget(app.db, "w:9:abcdef01")
     assert not running()
+
+
+def test_a_pass_that_hangs_stops_the_beats(app: App, clock: FakeClock,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dispatcher stuck inside one pass (a server that never answers) must not read as a
+    running worker: past STUCK_AFTER its beats stop, and they resume when the pass ends."""
+    _clear(app)
+    monkeypatch.setattr(health, "STUCK_AFTER", 0.2)
+    heartbeat = health.Heartbeat(app.db, clock, every=0.02)
+    heartbeat.start()
+    try:
+        heartbeat.busy()
+        time.sleep(0.3)  # the pass is now "hung"
+        assert heartbeat.stuck()
+        seen = next(iter(_rows(app).values())).seen_at
+        clock.advance(seconds=30)
+        time.sleep(0.2)  # several beat intervals
+        assert next(iter(_rows(app).values())).seen_at == seen, "no beat while hung"
+        with app.db.unit(None, write=False) as session:
+            assert not health.worker_running(session, clock() + health.FRESH)
+        heartbeat.idle()
+        _eventually(lambda: next(iter(_rows(app).values())).seen_at == clock(),
+                    "the beats after the pass ended")
+    finally:
+        heartbeat.stop()
+    assert _rows(app) == {}

@@ -249,10 +249,13 @@ class Dispatcher:
         heartbeat.start()
         try:
             while not should_stop():
+                heartbeat.busy()
                 try:
                     report = self.run_once()
                 except RetryLater:
                     report = DispatchReport()
+                finally:
+                    heartbeat.idle()
                 if not report.total:
                     time.sleep(idle_seconds)
         finally:

@@ -166,6 +166,8 @@ BEAT_SECONDS = 15.0
 #: ... and counts as running while its last word is at most this old (four beats: one late
 #: or failed write, a busy SQLite lock, is not yet a dead worker)
 FRESH = timedelta(seconds=60)
+#: a dispatcher pass running longer than this (seconds) is hung: its worker stops beating
+STUCK_AFTER = 600.0
 #: rows of workers not seen for this long (killed, not stopped) are pruned by the next beat
 FORGET_AFTER = timedelta(hours=1)
 NO_WORKER = ("No worker is running: nothing approved will be sent and periodic jobs will not "
@@ -266,7 +268,11 @@ class Heartbeat:
     Its own thread, not the dispatcher loop between passes: a pass can take minutes (each
     campaign sends for up to a minute before it yields, a mail server may be slow to answer),
     and a worker busy delivering must not look dead; the loop itself never waits on this
-    write either. The thread lives and dies with the loop that starts it."""
+    write either. The thread lives and dies with the loop that starts it.
+
+    The loop says when a pass starts and ends (:meth:`busy`, :meth:`idle`); a pass running
+    longer than :data:`STUCK_AFTER` stops the beats, so a dispatcher hung inside one (a server
+    that never answers) reads as no worker -- restarting it is the fix -- instead of as alive."""
 
     def __init__(self, db: Database, clock: Callable[[], datetime], runs: str = "dispatcher",
                  worker: str | None = None, every: float | None = None) -> None:
@@ -276,6 +282,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started_at = clock()
+        self._busy_since: float | None = None  # time.monotonic() when the current pass began
 
     def start(self) -> None:
         """Beat once now, then every ``every`` seconds on a daemon thread."""
@@ -285,8 +292,25 @@ class Heartbeat:
                                         name="righthand-heartbeat")
         self._thread.start()
 
+    def busy(self) -> None:
+        """The loop starts a pass."""
+        self._busy_since = time.monotonic()
+
+    def idle(self) -> None:
+        """The loop finished its pass."""
+        self._busy_since = None
+
+    def stuck(self) -> bool:
+        """Whether the current pass has run longer than :data:`STUCK_AFTER`."""
+        since = self._busy_since
+        return since is not None and time.monotonic() - since > STUCK_AFTER
+
     def _run(self) -> None:
         while not self._stop.wait(self.every):
+            if self.stuck():
+                log.warning("worker %s: one dispatcher pass has run for over %.0f min; not "
+                            "saying it is alive", self.worker, STUCK_AFTER / 60)
+                continue
             beat(self.db, self.worker, self.runs, self._started_at, self.clock())
 
     def stop(self) -> None:
