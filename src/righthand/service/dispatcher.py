@@ -249,13 +249,11 @@ class Dispatcher:
         heartbeat.start()
         try:
             while not should_stop():
-                heartbeat.busy()
-                try:
-                    report = self.run_once()
-                except RetryLater:
-                    report = DispatchReport()
-                finally:
-                    heartbeat.idle()
+                with heartbeat.passing():
+                    try:
+                        report = self.run_once()
+                    except RetryLater:
+                        report = DispatchReport()
                 if not report.total:
                     time.sleep(idle_seconds)
         finally:

@@ -19,7 +19,8 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -299,6 +300,15 @@ class Heartbeat:
     def idle(self) -> None:
         """The loop finished its pass."""
         self._busy_since = None
+
+    @contextmanager
+    def passing(self) -> Iterator[None]:
+        """One pass of the loop: :meth:`busy` for its duration, then :meth:`idle`."""
+        self.busy()
+        try:
+            yield
+        finally:
+            self.idle()
 
     def stuck(self) -> bool:
         """Whether the current pass has run longer than :data:`STUCK_AFTER`."""
