@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from righthand.domain.actions import Initiative
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput, NotDelegated, NotFound
 from righthand.policy.access import ReadRefusal, check_read
 from righthand.policy.autonomy import Autonomy
 from righthand.policy.duties import Phase
@@ -87,6 +87,16 @@ def readable(session: Session, app: App, ctx: Context, scope: str) -> str | None
     names = ", ".join(m.title for m in duties) or "no duty"
     return f"No duty that reads {scope} is switched on ({names}), so assistants do not see it."
 
+
+
+def require_readable(session: Session, app: App, ctx: Context, scope: str,
+                     hint: str | None = "The client can switch one of these duties on in the "
+                                        "job description.") -> None:
+    """NotDelegated (a 403 saying why, and ``hint``; None: the error's own) unless this user may
+    see ``scope`` data here (:func:`readable`)."""
+    refusal = readable(session, app, ctx, scope)
+    if refusal is not None:
+        raise NotDelegated(refusal, hint=hint)
 
 def _deliver(app: App, action_id: int) -> str:
     report = app.dispatcher().run_once(only=[action_id])
@@ -372,6 +382,18 @@ def update_profile(app: App, ctx: Context, form: Mapping[str, Any]) -> list[str]
         audit.append(session, ws.id, ctx.actor, "profile.changed", ws.slug,
                      {"fields": changed}, at=app.clock())
         return changed
+
+
+Row = TypeVar("Row")
+
+
+def found(session: Session, table: type[Row], row_id: int, what: str) -> Row:
+    """Row ``row_id`` of ``table`` in the session's workspace; NotFound (a 404) for none, and so
+    for another workspace's id -- the session is scoped."""
+    row = session.get(table, row_id)
+    if row is None:
+        raise NotFound(f"there is no {what} #{row_id} in this workspace")
+    return row
 
 
 def pending_hashes(session: Session, approval_ids: list[int]) -> dict[int, str]:

@@ -17,7 +17,6 @@ from typing import Annotated
 from fastapi import Query, Request
 from sqlalchemy.orm import Session
 
-from righthand.errors import NotDelegated
 from righthand.web import operations
 from righthand.web.api import models
 from righthand.web.auth import Context, get_app, reading
@@ -44,10 +43,7 @@ def area(request: Request, workspace: str | None, scope: str) -> Iterator[tuple[
     app = get_app(request)
     with reading(request, workspace, pages=False) as (ctx, session):
         ctx.require("read")
-        refusal = operations.readable(session, app, ctx, scope)
-        if refusal is not None:
-            raise NotDelegated(refusal, hint="The client can switch one of these duties on "
-                                             "in the job description.")
+        operations.require_readable(session, app, ctx, scope)
         yield ctx, session
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from righthand.duties.lists import contacts, subscriptions
 from righthand.errors import NotFound
 from righthand.store.tables import MailingListRow
+from righthand.web import operations
 from righthand.web.api.common import ERRORS, Limit, Offset, area, next_offset
 from righthand.web.auth import WorkspaceQuery
 from righthand.web.routing import api_router
@@ -166,9 +167,7 @@ def list_members(request: Request, list_id: int, workspace: WorkspaceQuery = Non
                  limit: Limit = 50, offset: Offset = 0) -> MembersOut:
     """A list's members by name (every state unless ``state``), with their consent record."""
     with area(request, workspace, "lists") as (_ctx, session):
-        row = session.get(MailingListRow, list_id)
-        if row is None:
-            raise NotFound(f"there is no list #{list_id} in this workspace")
+        row = operations.found(session, MailingListRow, list_id, "list")
         found = subscriptions.members(session, list_id, state, limit=limit + 1, offset=offset)
         counts = subscriptions.counts(session).get(list_id, {})
         return MembersOut(mailing_list=_list_out(row, counts),

@@ -16,13 +16,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from righthand.duties.screening.parse import MailFacts
-from righthand.errors import NotFound
 from righthand.store.tables import MailMessage
+from righthand.web import operations
 from righthand.web.api.common import ERRORS, Before, Limit, area
 from righthand.web.auth import WorkspaceQuery
-from righthand.web.routes.inbox import _html_part
+from righthand.web.routes.inbox import clean_html
 from righthand.web.routing import api_router
-from righthand.web.sanitize import sanitize_mail_html
 
 router = api_router(responses=ERRORS)
 
@@ -117,13 +116,10 @@ def message(request: Request, message_id: int, workspace: WorkspaceQuery = None,
             ) -> MessageDetail:
     """One message: who, what, its text, its sanitised HTML, and why it was filed there."""
     with area(request, workspace, "mailbox") as (_ctx, session):
-        row = session.get(MailMessage, message_id)
-        if row is None:
-            raise NotFound(f"there is no message #{message_id} in this workspace")
+        row = operations.found(session, MailMessage, message_id, "message")
         session.expunge(row)
     facts = MailFacts.from_json(row.facts) if row.facts else None
-    html = _html_part(row.raw)
-    clean = sanitize_mail_html(html, allow_remote_images=images) if html else None
+    clean = clean_html(row.raw, images)
     return MessageDetail.model_validate({
         **_summary(row), "to": facts.to if facts else [], "cc": facts.cc if facts else [],
         "reply_to": facts.reply_to if facts else [], "text": facts.text if facts else "",

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from righthand.duties.mailings import proposals, store
-from righthand.errors import NotFound
 from righthand.service import campaign_control
 from righthand.store.tables import Mailing, MailingListRow, MailingRecipient
+from righthand.web import operations
 from righthand.web.api.common import ERRORS, area
 from righthand.web.auth import WorkspaceQuery
 from righthand.web.routing import api_router
@@ -107,9 +107,7 @@ def mailing_get(request: Request, mailing_id: int,
                 workspace: WorkspaceQuery = None) -> MailingDetail:
     """One mailing: state, counts, schedule, its text template and how it is doing."""
     with area(request, workspace, "mailings") as (_ctx, session):
-        m = session.get(Mailing, mailing_id)
-        if m is None:
-            raise NotFound(f"there is no mailing #{mailing_id} in this workspace")
+        m = operations.found(session, Mailing, mailing_id, "mailing")
         waiting = proposals.open_campaign_action(session, m)
         return MailingDetail.model_validate({
             **_out(session, m, _list_slugs(session), store.counts(session, m.id)),

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
 
-from righthand.errors import BadInput, NotDelegated, NotFound
+from righthand.errors import BadInput, NotFound
 from righthand.policy.duties import Phase
 from righthand.policy.limits import parse_limit_assignment
 from righthand.service import approvals, audit, ledger, workspaces
@@ -80,9 +80,8 @@ async def agenda(request: Request, workspace: WorkspaceQuery = None,
     with reading(request, workspace, pages=False, touch=False) as (ctx, session):
         ctx.require("read")
         first = day or app.clock().astimezone(ZoneInfo(ctx.timezone)).date()
-        refusal = operations.readable(session, app, ctx, "calendar")
-        if refusal is not None:
-            raise NotDelegated(refusal, hint="The client can switch calendar.manage on.")
+        operations.require_readable(session, app, ctx, "calendar",
+                                    hint="The client can switch calendar.manage on.")
         events = queries.agenda(session, first, ctx.timezone, days=days)
     await touched(request)
     return models.AgendaOut(workspace=ctx.slug, timezone=ctx.timezone, date=first, days=days,

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from righthand.duties.supplies import catalog, lifecycle
-from righthand.errors import NotFound
 from righthand.store.tables import ItemRow, PurchaseOrder, VendorRow
+from righthand.web import operations
 from righthand.web.api.common import ERRORS, Before, Limit, area
 from righthand.web.auth import WorkspaceQuery
 from righthand.web.routing import api_router
@@ -125,9 +125,7 @@ def orders(request: Request, workspace: WorkspaceQuery = None, limit: Limit = 50
 def order(request: Request, po_id: int, workspace: WorkspaceQuery = None) -> OrderDetail:
     """One purchase order: its lines and what was received of each."""
     with area(request, workspace, "supplies") as (_ctx, session):
-        po = session.get(PurchaseOrder, po_id)
-        if po is None:
-            raise NotFound(f"there is no purchase order #{po_id} in this workspace")
+        po = operations.found(session, PurchaseOrder, po_id, "purchase order")
         vendor = session.get(VendorRow, po.vendor_id)
         lines = lifecycle.lines_of(session, po)
         stock = {i.id: i for i in session.scalars(

@@ -133,18 +133,12 @@ def _list_page(request: Request, ctx: Context, q: str = "", page: int = 1,
 
 
 def _contact(session: Session, contact_id: int) -> ContactRow:
-    row = session.get(ContactRow, contact_id)
-    if row is None:
-        raise NotFound(f"there is no contact #{contact_id} in this workspace")
-    return row
+    return operations.found(session, ContactRow, contact_id, "contact")
 
 
 def list_row(session: Session, list_id: int) -> MailingListRow:
     """The workspace's list ``list_id`` (404 for another workspace's)."""
-    row = session.get(MailingListRow, list_id)
-    if row is None:
-        raise NotFound(f"there is no list #{list_id} in this workspace")
-    return row
+    return operations.found(session, MailingListRow, list_id, "list")
 
 
 def _contact_page(request: Request, ctx: Context, contact_id: int,

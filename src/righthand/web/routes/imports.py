@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from righthand.domain.actions import Action
 from righthand.duties.lists import importer
 from righthand.duties.lists.normalise import default_region
-from righthand.errors import BadInput, NotFound, RighthandError
+from righthand.errors import BadInput, RighthandError
 from righthand.store.tables import ActionRow, ImportJob, MailingListRow, OutboxRow
 from righthand.web import acting, operations
 from righthand.web.auth import Context, PageContext, get_app
@@ -40,10 +40,7 @@ log = logging.getLogger(__name__)
 
 
 def _job(session: Session, import_id: int) -> ImportJob:
-    job = session.get(ImportJob, import_id)
-    if job is None:
-        raise NotFound(f"there is no import #{import_id} in this workspace")
-    return job
+    return operations.found(session, ImportJob, import_id, "import")
 
 
 def _action_of(session: Session, import_id: int) -> ActionRow | None:

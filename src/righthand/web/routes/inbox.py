@@ -20,7 +20,7 @@ from righthand.duties.screening import call_corrections, learning, rulebook
 from righthand.duties.screening.actions import LABELS
 from righthand.duties.screening.parse import MailFacts
 from righthand.duties.screening.rules import CATEGORIES, RuleNotUnderstood, parse_rule
-from righthand.errors import BadInput, NotDelegated, NotFound
+from righthand.errors import BadInput, NotFound
 from righthand.service import mail_review
 from righthand.store import tables
 from righthand.store.tables import MailMessage, PhoneLine
@@ -102,19 +102,22 @@ def _html_part(raw: bytes | None) -> str | None:
         return None
 
 
+def clean_html(raw: bytes | None, images: bool = False) -> CleanHtml | None:
+    """The HTML body of a kept raw message as it may be shown: through the allow-list
+    sanitiser, remote images blocked unless ``images`` (None without an HTML body)."""
+    html = _html_part(raw)
+    return sanitize_mail_html(html, allow_remote_images=images) if html else None
+
+
 def _message_page(request: Request, ctx: Context, message_id: int, images: bool = False,
                   said: str = "", notices: list[acting.Outcome] | None = None) -> HTMLResponse:
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         refusal = operations.readable(session, app, ctx, "mailbox")
-        row = session.get(MailMessage, message_id)
-        if row is None:
-            raise NotFound(f"there is no message #{message_id} in this workspace")
+        row = operations.found(session, MailMessage, message_id, "message")
         session.expunge(row)
     facts = MailFacts.from_json(row.facts) if row.facts else None
-    html = _html_part(row.raw)
-    clean: CleanHtml | None = sanitize_mail_html(html, allow_remote_images=images) \
-        if html and refusal is None else None
+    clean = clean_html(row.raw, images) if refusal is None else None
     return render(request, "message.html", ctx=ctx, active="inbox",
                   title=row.subject or "(no subject)", row=row, facts=facts, clean=clean,
                   images=images, reasons=(row.reasons or {}).get("reasons", []),
@@ -135,8 +138,7 @@ def recategorise(request: Request, ctx: PageContext, message_id: int,
     ctx.require("ask")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
-        if session.get(MailMessage, message_id) is None:
-            raise NotFound(f"there is no message #{message_id} in this workspace")
+        operations.found(session, MailMessage, message_id, "message")
         said, allowed = mail_review.recategorise(app, session,
                                                  operations.workspace_row(session, ctx),
                                                  message_id, category, ctx.actor)
@@ -200,8 +202,7 @@ def remove_rule(request: Request, ctx: PageContext, rule_id: int) -> HTMLRespons
     ctx.require("ask")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
-        if session.get(tables.ScreeningRule, rule_id) is None:
-            raise NotFound(f"there is no rule #{rule_id} in this workspace")
+        operations.found(session, tables.ScreeningRule, rule_id, "rule")
         try:
             said = mail_review.remove_rule(app, session, operations.workspace_row(session, ctx),
                                            rule_id, ctx.actor)
@@ -245,9 +246,7 @@ def call_recording(request: Request, ctx: PageContext, call_id: int,
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         row = call_corrections.call(session, call_id)
-        refusal = operations.readable(session, app, ctx, "calls")
-        if refusal is not None:
-            raise NotDelegated(refusal)
+        operations.require_readable(session, app, ctx, "calls", hint=None)
         line = session.scalars(select(PhoneLine)).first()
         url = row.recording_url
         sid, token = (line.account_sid, line.auth_token) if line else (None, None)
@@ -269,8 +268,6 @@ def correct_call(request: Request, ctx: PageContext, call_id: int,
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         row = call_corrections.call(session, call_id)
-        refusal = operations.readable(session, app, ctx, "calls")
-        if refusal is not None:
-            raise NotDelegated(refusal)
+        operations.require_readable(session, app, ctx, "calls", hint=None)
         action = call_corrections.action(row, choice)
     return _call_page(request, ctx, call_id, acting.propose(app, ctx, [action]))

@@ -21,7 +21,7 @@ from righthand.duties.lists import handlers, segments, subscriptions
 from righthand.duties.lists.asking import take_off
 from righthand.duties.lists.normalise import InvalidValue, normalise_email
 from righthand.duties.lists.suppression import REASONS
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput
 from righthand.store.tables import ContactRow, MailingListRow, Segment, Suppression
 from righthand.web import acting, operations
 from righthand.web.auth import Context, PageContext, get_app
@@ -156,9 +156,7 @@ def list_unsubscribe(request: Request, ctx: PageContext, list_id: int,
     with app.db.unit(ctx.workspace_id, write=False) as session:
         mailing_list = list_row(session, list_id)
         guard(session, app, ctx, "lists")
-        person = session.get(ContactRow, contact_id)
-        if person is None:
-            raise NotFound(f"there is no contact #{contact_id} in this workspace")
+        person = operations.found(session, ContactRow, contact_id, "contact")
         reply = take_off(session, person, mailing_list, ctx.actor)
     done, said = proposed(app, ctx, reply)
     return _list_page(request, ctx, list_id, page, done,
@@ -188,9 +186,7 @@ def delete_segment(request: Request, ctx: PageContext,
     app = get_app(request)
     try:
         with app.db.unit(ctx.workspace_id, write=False) as session:
-            row = session.get(Segment, segment_id)
-            if row is None:
-                raise NotFound(f"there is no segment #{segment_id} in this workspace")
+            row = operations.found(session, Segment, segment_id, "segment")
             guard(session, app, ctx, "lists")
             segments.check_unused(session, row)
             action = Action(duty="lists.maintain", kind="segments.delete",

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from righthand.duties.mailings import preview as previews
 from righthand.duties.mailings import proposals, store
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput
 from righthand.service import audit, campaign_control, workspaces
 from righthand.store.tables import ActionRow, Mailing, MailingListRow, OutboxRow, Segment
 from righthand.web import acting, operations
@@ -43,10 +43,7 @@ Template = Annotated[str, Form(max_length=200_000)]
 
 
 def _mailing(session: Session, mailing_id: int) -> Mailing:
-    row = session.get(Mailing, mailing_id)
-    if row is None:
-        raise NotFound(f"there is no mailing #{mailing_id} in this workspace")
-    return row
+    return operations.found(session, Mailing, mailing_id, "mailing")
 
 
 def _business(session: Session, ctx: Context) -> str:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from righthand.duties.supplies import catalog, lifecycle, ops
 from righthand.duties.supplies.quantities import to_units
-from righthand.errors import BadInput, NotFound
+from righthand.errors import BadInput
 from righthand.service import executor, workspaces
 from righthand.store.tables import ItemRow, PurchaseOrder, VendorRow
 from righthand.web import acting, operations, supply_preview
@@ -81,9 +81,7 @@ def order(request: Request, ctx: PageContext, item_id: int,
     ctx.require("ask")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
-        item = session.get(ItemRow, item_id)
-        if item is None:
-            raise NotFound(f"there is no item #{item_id} in this workspace")
+        item = operations.found(session, ItemRow, item_id, "item")
         amount = to_units(quantity, None, item.unit, item.pack_size, item.name)
         ws = operations.workspace_row(session, ctx)
         _po, proposed = ops.order(session, ws, item, amount, _gate(app, session, ctx),
@@ -97,9 +95,7 @@ def _order_page(request: Request, ctx: Context, po_id: int,
     app = get_app(request)
     with app.db.unit(ctx.workspace_id, write=False) as session:
         refusal = operations.readable(session, app, ctx, "supplies")
-        po = session.get(PurchaseOrder, po_id)
-        if po is None:
-            raise NotFound(f"there is no purchase order #{po_id} in this workspace")
+        po = operations.found(session, PurchaseOrder, po_id, "purchase order")
         vendor = session.get(VendorRow, po.vendor_id)
         lines = [] if refusal else [(line, session.get(ItemRow, line.item_id))
                                     for line in lifecycle.lines_of(session, po)]
@@ -129,9 +125,7 @@ def _receive(request: Request, ctx: Context, po_id: int,
     ctx.require("ask")
     app = get_app(request)
     with app.db.unit(ctx.workspace_id) as session:
-        po = session.get(PurchaseOrder, po_id)
-        if po is None:
-            raise NotFound(f"there is no purchase order #{po_id} in this workspace")
+        po = operations.found(session, PurchaseOrder, po_id, "purchase order")
         picks: list[tuple[str, int]] = []
         for item_id, text in picks_raw.items():
             quantity = int(text) if text.strip().isdigit() else 0
