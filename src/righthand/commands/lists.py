@@ -86,18 +86,13 @@ def create(slug: str,
            name: Annotated[str | None, typer.Option(help="Display name.")] = None,
            opt_in: Annotated[str, typer.Option(help="single or double.")] = "single") -> None:
     """Create a mailing list."""
-    from righthand.domain.actions import Action
-    from righthand.duties.lists.subscriptions import check_new_list
+    from righthand.duties.lists.subscriptions import create_list_action
 
-    title = name or slug.replace("-", " ").capitalize()
-    check_new_list(slug, title, opt_in)
+    action = create_list_action(slug, name or slug.replace("-", " ").capitalize(), opt_in)
     application = common.build_app()
 
     def build(session: Session, ws: Workspace) -> list[Action]:
-        return [Action(duty="lists.maintain", kind="lists.create",
-                       payload={"slug": slug, "name": title, "opt_in": opt_in},
-                       summary=f"Create the {opt_in} opt-in list {title!r} ({slug})",
-                       undoable=True)]
+        return [action]
 
     [done] = act(application, build)
     typer.echo(f"{done.summary}. {done.explain()}")

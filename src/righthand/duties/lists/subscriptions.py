@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from righthand.domain.actions import Action
 from righthand.duties.lists.contacts import email_owners
 from righthand.duties.lists.suppression import suppress
 from righthand.duties.plugin import EffectResult
@@ -240,3 +241,11 @@ def check_new_list(slug: str, name: str, opt_in: str) -> None:
                        hint="Double opt-in waits for each person to confirm by email.")
     if not name.strip():
         raise BadInput("the list needs a name")
+
+
+def create_list_action(slug: str, name: str, opt_in: str) -> Action:
+    """The ``lists.create`` action for a new list (checked by :func:`check_new_list`)."""
+    check_new_list(slug, name, opt_in)
+    return Action(duty="lists.maintain", kind="lists.create",
+                  payload={"slug": slug, "name": name, "opt_in": opt_in},
+                  summary=f"Create the {opt_in} opt-in list {name!r} ({slug})", undoable=True)

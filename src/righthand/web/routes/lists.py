@@ -74,15 +74,12 @@ def create_list_action(session: Session, form: Mapping[str, str]) -> Action:
     for a name that is not usable or already taken."""
     name = form["name"].strip()
     slug = form["slug"].strip().lower() or slug_for(name)
-    subscriptions.check_new_list(slug, name, form["opt_in"])
+    action = subscriptions.create_list_action(slug, name, form["opt_in"])
     taken = subscriptions.find_list(session, slug) or subscriptions.find_list(session, name)
     if taken is not None:
         raise BadInput(f"there is already a list called {taken.name!r} ({taken.slug})",
                        hint="Choose another name, or use that list.")
-    return Action(duty="lists.maintain", kind="lists.create",
-                  payload={"slug": slug, "name": name, "opt_in": form["opt_in"]},
-                  summary=f"Create the {form['opt_in']} opt-in list {name!r} ({slug})",
-                  undoable=True)
+    return action
 
 
 @router.post("/lists", response_class=HTMLResponse)
