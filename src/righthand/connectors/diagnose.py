@@ -17,9 +17,13 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from righthand import netguard
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT = 8.0
 
@@ -188,15 +192,26 @@ def smtp(host: str, port: int | None, security: str, username: str, password: st
     return _run(host, port, security == "ssl", login)
 
 
+def _web_address(address: str, typed: str, hint: str) -> tuple[httpx.URL, int] | Check:
+    """``address`` parsed as an http(s) URL with its port, or the settings failure that says
+    ``typed`` (what the user or administrator wrote) is not one."""
+    import httpx
+
+    parts = httpx.URL(address) if address else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.host:
+        return Check(False, "config", f"{typed!r} is not an http(s) address", hint)
+    return parts, parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def caldav(url: str, username: str, password: str) -> Check:
     """PROPFIND the collection (depth 0) with the credentials."""
     import httpx
 
-    parts = httpx.URL(url) if url else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.host:
-        return Check(False, "config", f"{url!r} is not an http(s) address",
-                     "Give the calendar's address, e.g. https://dav.example.com/cal/pat/.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = _web_address(url, url, "Give the calendar's address, e.g. "
+                                   "https://dav.example.com/cal/pat/.")
+    if isinstance(where, Check):
+        return where
+    parts, port = where
 
     def login() -> None:
         headers = {"Depth": "0", "Content-Type": "application/xml"}
@@ -240,11 +255,11 @@ def language_model(url: str, model: str, key: str) -> Check:
     import httpx
 
     base = url.strip().rstrip("/").removesuffix("/chat/completions")
-    parts = httpx.URL(base) if base else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.host:
-        return Check(False, "config", f"{url!r} is not an http(s) address",
-                     "Give the endpoint's base address, e.g. https://api.example.com/v1.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = _web_address(base, url, "Give the endpoint's base address, e.g. "
+                                    "https://api.example.com/v1.")
+    if isinstance(where, Check):
+        return where
+    parts, port = where
 
     def login() -> None:
         headers = {"Accept": "application/json"}
@@ -285,16 +300,15 @@ def carrier(api_url: str, account_sid: str, auth_token: str, number: str,
     import httpx
 
     base = api_url.strip().rstrip("/")
-    parts = httpx.URL(base) if base else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.host:
-        return Check(False, "config", f"{api_url!r} is not an http(s) address",
-                     "The administrator sets RIGHTHAND_SMS_API_URL (default "
-                     "https://api.twilio.com).")
+    where = _web_address(base, api_url, "The administrator sets RIGHTHAND_SMS_API_URL "
+                                        "(default https://api.twilio.com).")
+    if isinstance(where, Check):
+        return where
+    parts, port = where
     if not account_sid:
         return Check(False, "config", "the carrier's Account SID is missing, so the carrier "
                      "cannot be asked about the number",
                      "Copy the Account SID (AC...) from the carrier's console.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
 
     def login() -> None:
         url = f"{base}/2010-04-01/Accounts/{quote(account_sid, safe='')}/" \
